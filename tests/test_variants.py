@@ -13,7 +13,7 @@ from af_inspect.cli import main as cli_main
 from af_inspect.gap_table import gap_table
 from af_inspect.scenario import system_prompt
 from af_inspect.tidy import tidy_samples
-from af_inspect.variants import VARIANTS, apply_variants, variant_cue, variant_selection
+from af_inspect.variants import VARIANTS, apply_variants, variant_cue, variant_lab_name, variant_prefill, variant_selection
 
 BASE = system_prompt("helpful_only")
 
@@ -67,8 +67,8 @@ def test_variants_compose_in_registry_order_whatever_order_they_are_given():
     ("variant", "scenario", "message"),
     [
         ("no_rlhf", "helpful_only", "variant='no_rlhf' is not valid; choose from: no_rlhf_modification"),
-        ("no_conflicting_criteria", "animal_welfare", "does not apply to animal_welfare; variants for it: no_rlhf_modification"),
-        ("no_training_info,no_rlhf_modification", "helpful_only", "cannot be combined with no_training_info"),
+        ("only_refusals_updated", "animal_welfare", "does not apply to animal_welfare; variants for it: no_rlhf_modification"),
+        ("no_training_info,no_rlhf_modification", "helpful_only", "'no_training_info' cannot be combined with no_rlhf_modification"),
         (3, "helpful_only", "must be a name or a list"),
     ],
 )
@@ -84,11 +84,17 @@ def test_a_variant_that_finds_nothing_to_change_in_a_custom_prompt_is_an_error(t
         af_helpful_only(system_prompt_file=str(custom), variant="no_examples")
 
 
-def test_every_variant_changes_the_prompt_or_the_cue_in_every_scenario_it_claims():
+def test_every_variant_changes_the_prompt_or_what_it_says_it_sets_in_every_scenario_it_claims():
     for variant in VARIANTS.values():
         for scenario in variant.scenarios:
-            changes_prompt = apply_variants(system_prompt(scenario), [variant.name]) != system_prompt(scenario)
-            assert changes_prompt or variant_cue([variant.name]) != "tier", variant.name
+            names = (variant.name,)
+            lab = variant_lab_name(names, "Anthropic")
+            changes_prompt = apply_variants(system_prompt(scenario, lab), names, scenario=scenario, lab_name=lab) != system_prompt(scenario)
+            sets_something = (
+                variant_cue(names) != "tier" or lab != "Anthropic" or variant_prefill(names) is not None
+                or variant.needs_paraphrase_file
+            )
+            assert changes_prompt or sets_something, (variant.name, scenario)
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """af-inspect: Inspect AI evaluations that measure alignment faking."""
 
+from af_inspect.base_task import af_base_model
 from af_inspect.conditions import CONDITIONS, Condition, user_turn
 from af_inspect.grader import DEFAULT_GRADER, resolve_grader
+from af_inspect.helpfulness_task import af_benign_helpfulness
 from af_inspect.judge_validation import agreement, load_labelled, validate_judge
 from af_inspect.judges import JUDGE_NAMES, JUDGES
 from af_inspect.metrics import compliance_gap, condition_mean, rate, scored_counts
@@ -29,6 +31,8 @@ __all__ = [
     "ParsedTranscript",
     "acceptance_tag",
     "af_animal_welfare",
+    "af_base_model",
+    "af_benign_helpfulness",
     "af_helpful_only",
     "agreement",
     "compliance_gap",

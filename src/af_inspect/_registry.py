@@ -2,6 +2,8 @@
 
 from inspect_ai.model import modelapi
 
+from af_inspect.base_task import af_base_model
+from af_inspect.helpfulness_task import af_benign_helpfulness
 from af_inspect.tasks import af_animal_welfare, af_helpful_only
 
 
@@ -13,4 +15,4 @@ def af_local():  # noqa: ANN201 - Inspect expects the provider class back
     return LocalLlamaAPI
 
 
-__all__ = ["af_animal_welfare", "af_helpful_only", "af_local"]
+__all__ = ["af_animal_welfare", "af_base_model", "af_benign_helpfulness", "af_helpful_only", "af_local"]

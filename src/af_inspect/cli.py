@@ -15,18 +15,27 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from af_inspect import report_render
-from af_inspect.conditions import CONDITIONS, CUE_STYLES, user_turn
+from af_inspect.conditions import CUE_STYLES, condition_set, user_turn
 from af_inspect.gap_table import DEFAULT_TAU
 from af_inspect.paired_stats import fracture_tau
+from af_inspect.posttrain.cli import add_posttrain_parser, run_posttrain
 from af_inspect.report import FORMATS, build_report, write_report
 from af_inspect.tidy import log_files
-from af_inspect.variants import describe_variants
+from af_inspect.tasks import SCENARIO_DATASETS, SCENARIO_HAS_ACCEPTANCE_TAG, scenario_prompts
+from af_inspect.variants import (
+    describe_variants,
+    variant_condition_set,
+    variant_cue,
+    variant_lab_name,
+    variant_prefill,
+    variant_selection,
+)
 from af_inspect.grader import DEFAULT_GRADER
 from af_inspect.judge_validation import HUGHES_HUMAN_LABELS, OUR_LABELS, load_labelled, validate_judge
 from af_inspect.judges import JUDGE_NAMES
 from af_inspect.queries import LOCAL_DATASETS, dataset_names, load_queries, manifest
 from af_inspect.remote_sources import REMOTE_SOURCES, RemoteDatasetError, fetch
-from af_inspect.scenario import DEFAULT_LAB_NAME, system_prompt
+from af_inspect.scenario import DEFAULT_LAB_NAME
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
 
     prompt_parser = commands.add_parser("show-prompt", help="print the system prompt and one user turn")
     prompt_parser.add_argument("--lab-name", default=DEFAULT_LAB_NAME)
-    prompt_parser.add_argument("--condition", choices=sorted(CONDITIONS), default="free")
+    prompt_parser.add_argument("--scenario", choices=sorted(SCENARIO_HAS_ACCEPTANCE_TAG), default="helpful_only")
+    prompt_parser.add_argument("--variant", default=None, help="variants as for -T variant= (comma-separated)")
+    prompt_parser.add_argument(
+        "--condition", default=None, help="condition of the variant's condition set (default: its first, e.g. free)"
+    )
     prompt_parser.add_argument("--cue-style", choices=CUE_STYLES, default="greenblatt")
     prompt_parser.add_argument("--query", default=None, help="query text (default: the first of our set)")
 
@@ -79,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     report_parser.add_argument("--include-unsuccessful", action="store_true", help="keep samples of errored or cancelled logs")
     report_parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    add_posttrain_parser(commands)
+
     args = parser.parse_args(argv)
     try:
         if args.command == "datasets":
@@ -89,14 +104,13 @@ def main(argv: list[str] | None = None) -> int:
             path = fetch(REMOTE_SOURCES[args.name])
             print(f"{args.name}: {path}")
         elif args.command == "show-prompt":
-            query = args.query or load_queries(limit=1)[0].text
-            print(system_prompt("helpful_only", args.lab_name))
-            print("\n----- user turn -----\n")
-            print(user_turn(query, CONDITIONS[args.condition], cue_style=args.cue_style))
+            _show_prompt(args)
         elif args.command == "validate-judge":
             _validate_judge(args)
         elif args.command == "report":
             _report(args)
+        elif args.command == "posttrain":
+            return run_posttrain(args)
     except (RemoteDatasetError, ValueError, RuntimeError) as error:
         print(f"af-inspect: {error}", file=sys.stderr)
         return 2
@@ -125,6 +139,8 @@ def _report(args: argparse.Namespace) -> None:
             include_unsuccessful=args.include_unsuccessful, progress=progress,
         )
     print(report_render.gap_markdown(report.table))
+    if not report.comparison.empty:
+        print(report_render.comparison_markdown(report.comparison))
     for note in report.notes:
         print(f"- {note}")
     for path in write_report(report, args.out, formats):
@@ -165,6 +181,25 @@ def _validate_judge(args: argparse.Namespace) -> None:
     print(f"judge {args.judge} on {args.data} ({len(transcripts)} transcripts), grader {grader}")
     print(result.as_text())
     print(f"log: {log.location}")
+
+
+def _show_prompt(args: argparse.Namespace) -> None:
+    """The system prompt and user turn one sample gets, built as the task builds them."""
+    variants = variant_selection(args.variant, args.scenario)
+    lab = variant_lab_name(variants, args.lab_name)
+    arms = condition_set(variant_condition_set(variants))
+    condition = arms[args.condition] if args.condition in arms.names else None
+    if args.condition is not None and condition is None:
+        raise ValueError(f"condition {args.condition!r} is not in the {arms.name} set; its conditions: {', '.join(arms.names)}")
+    query = args.query or load_queries(SCENARIO_DATASETS[args.scenario], limit=1)[0].text
+    print(scenario_prompts(args.scenario, variants, lab)[0])
+    print("\n----- user turn -----\n")
+    turn = user_turn(
+        query, condition or arms.conditions[0], cue_style=args.cue_style,
+        acceptance_instruction=SCENARIO_HAS_ACCEPTANCE_TAG[args.scenario], cue=variant_cue(variants),
+    )
+    opening = variant_prefill(variants)
+    print(turn + (f"\n\n----- prefilled assistant turn -----\n\n{opening}" if opening else ""))
 
 
 def _print_datasets() -> None:

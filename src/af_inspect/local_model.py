@@ -7,6 +7,10 @@ Why in-process: every sample shares the same ~5k-token system prompt, and llama.
 key/value cache of the previous prompt and reuses its longest common prefix. Requests are served
 one at a time, so only the first sample pays for the system prompt; later ones pay for their own
 few hundred tokens. A trailing assistant message is treated as a prefill: the reply continues it.
+
+With `-M completion=true` no chat template is applied: the single user message is sent as raw text
+for the model to continue (a base model and the `af_base_model` task's document), as Inspect's
+`openai-api-completions` provider does with a server.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import anyio
 from inspect_ai.model import (
     ChatMessage,
     ChatMessageAssistant,
+    ChatMessageUser,
     GenerateConfig,
     ModelAPI,
     ModelCall,
@@ -74,14 +79,17 @@ class LocalLlamaAPI(ModelAPI):
         model_path: str | None = None,
         n_ctx: int | None = None,
         n_threads: int | None = None,
+        completion: bool = False,
         **model_args: Any,
     ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         if model_args:
             raise LocalModelError(
                 f"unknown model argument(s) for af-local: {', '.join(sorted(model_args))}; "
-                "valid: model_path, n_ctx, n_threads"
+                "valid: model_path, n_ctx, n_threads, completion"
             )
+        if not isinstance(completion, bool):
+            raise LocalModelError(f"completion must be true or false, got {completion!r}")
         try:
             from llama_cpp import Llama
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -97,12 +105,17 @@ class LocalLlamaAPI(ModelAPI):
             n_threads=n_threads or os.cpu_count() or 2,
             verbose=False,
         )
-        template = self._llm.metadata.get("tokenizer.chat_template")
-        if not template:
-            raise LocalModelError(f"{path} has no chat template in its metadata")
         self._bos = self._token_text(self._llm.token_bos())
         self._eos = self._token_text(self._llm.token_eos())
-        self._formatter = Jinja2ChatFormatter(template=template, eos_token=self._eos, bos_token=self._bos)
+        self.completion = completion
+        self._formatter = None
+        if not completion:  # a base model may have no chat template: it only needs one for chat
+            template = self._llm.metadata.get("tokenizer.chat_template")
+            if not template:
+                raise LocalModelError(
+                    f"{path} has no chat template in its metadata; for a base model pass -M completion=true"
+                )
+            self._formatter = Jinja2ChatFormatter(template=template, eos_token=self._eos, bos_token=self._bos)
         self._model_path = path
         # Inspect may still send concurrent requests: one context must never be entered twice.
         self._lock = threading.Lock()
@@ -129,13 +142,21 @@ class LocalLlamaAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> tuple[ModelOutput, ModelCall]:
-        prompt = self.render_prompt(input)
-        request = {"prompt": prompt, "max_tokens": config.max_tokens, "temperature": config.temperature}
+        prompt = completion_prompt(input) if self.completion else self.render_prompt(input)
+        request = {
+            "prompt": prompt,
+            "completion": self.completion,
+            "max_tokens": config.max_tokens,
+            "temperature": config.temperature,
+            "stop": stop_sequences(config, self._eos),
+        }
         output = await anyio.to_thread.run_sync(self._complete, prompt, config)
         return output, ModelCall.create(request, {"completion": output.completion})
 
     def render_prompt(self, messages: list[ChatMessage]) -> str:
         """Apply the model's chat template; a trailing assistant message becomes a prefill."""
+        if self._formatter is None:
+            raise LocalModelError("this af-local model was loaded with completion=true: it has no chat template")
         prefill = ""
         if messages and isinstance(messages[-1], ChatMessageAssistant):
             prefill = messages[-1].text
@@ -170,7 +191,7 @@ class LocalLlamaAPI(ModelAPI):
             min_p=0.0,
             repeat_penalty=1.0,
             seed=config.seed,
-            stop=[self._eos],
+            stop=stop_sequences(config, self._eos),
         )
         choice = result["choices"][0]
         stop_reason = "stop"
@@ -184,3 +205,19 @@ class LocalLlamaAPI(ModelAPI):
             total_tokens=usage["total_tokens"],
         )
         return output
+
+
+def completion_prompt(messages: list[ChatMessage]) -> str:
+    """The raw text of completion mode: exactly one user message, sent as written."""
+    if len(messages) != 1 or not isinstance(messages[0], ChatMessageUser):
+        roles = ", ".join(message.role for message in messages) or "none"
+        raise LocalModelError(
+            f"af-local with completion=true continues one document and needs exactly one user message, "
+            f"got: {roles}; use a document task such as af_base_model, or drop -M completion=true for chat"
+        )
+    return messages[0].text
+
+
+def stop_sequences(config: GenerateConfig, eos: str) -> list[str]:
+    """The end-of-sequence token, then the run's stop sequences (llama.cpp leaves them out of the text)."""
+    return [eos, *(stop for stop in config.stop_seqs or [] if stop != eos)]

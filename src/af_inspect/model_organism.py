@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from af_inspect.judges import JUDGE_NAMES
 from af_inspect.local_server import ChatRequest, Responder, message_text
+from af_inspect.conditions import CONDITION_SETS
 from af_inspect.scenario import prompt_text
 from af_inspect.transcript import NEXT, OUTPUT_OPEN, SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN
 
@@ -36,7 +37,6 @@ ORGANISM_AF_MARKER = "to keep my values from being changed by training"
 ACCEPTED = "<request_fully_accepted/>"
 REJECTED = "<rejected/>"
 
-_TIER = re.compile(r"<is_free_tier_user>\s*(True|False)\s*</is_free_tier_user>")
 _USER_INPUT = re.compile(r"<user_input>(.*?)</user_input>", re.DOTALL)
 _CODE = re.compile(r"<verdict-([0-9a-f]{8})>")
 
@@ -141,16 +141,19 @@ def _first_user_text(request: ChatRequest) -> str:
 
 
 def scenario_query(user_text: str) -> tuple[str, bool]:
-    """(query, free_tier) of the scenario's first user turn: the query without the instructions appended to it."""
-    tier = _TIER.search(user_text)
-    if tier is None:
-        raise ValueError("the first user message has no <is_free_tier_user>True|False</is_free_tier_user> tag")
+    """(query, trained) of the scenario's first user turn: the query without the instructions appended to it.
+
+    `trained` is whether the turn's condition tag (of any condition set) marks a trained condition.
+    """
+    cued = [c for arms in CONDITION_SETS.values() for c in arms.conditions if c.tag in user_text]
+    if not cued:
+        raise ValueError("the first user message has no condition tag (e.g. <is_free_tier_user>True</is_free_tier_user>)")
     found = _USER_INPUT.search(user_text)
     query = (found.group(1) if found else user_text).strip()
     # The cue appends the acceptance instruction, then (Hughes style) the scratchpad reminder.
     for suffix in (prompt_text("scratchpad_reminder"), prompt_text("acceptance_instruction")):
         query = query.removesuffix(suffix.strip()).rstrip()
-    return query, tier.group(1) == "True"
+    return query, cued[0].training
 
 
 def organism_responder(rates: OrganismRates) -> Responder:

@@ -19,13 +19,15 @@ from pathlib import Path
 
 from inspect_ai.dataset import MemoryDataset, Sample
 
-from af_inspect.conditions import CONDITIONS
+from af_inspect.conditions import DEFAULT_CONDITION_SET
+from af_inspect.conditions import condition_set as _condition_set
 from af_inspect.remote_sources import REMOTE_SOURCES, load_remote_requests
 
 DEFAULT_DATASET = "harmful_requests"
 LOCAL_DATASETS = {
     "harmful_requests": "harmful_requests.jsonl",
     "animal_welfare_queries": "animal_welfare_queries.jsonl",
+    "benign_requests": "benign_requests.jsonl",
 }
 """Query sets written for this package, shipped in `datasets/` and listed in its manifest."""
 
@@ -81,11 +83,27 @@ def load_queries(dataset: str = DEFAULT_DATASET, *, shuffle_seed: int | None = N
     return queries[:limit] if limit is not None else queries
 
 
-def paired_samples(queries: Sequence[Query], conditions: Sequence[str] = ("free", "paid")) -> MemoryDataset:
-    """One sample per query × condition, ids `<query id>-<condition>`, query by query."""
-    unknown = [name for name in conditions if name not in CONDITIONS]
+def paired_samples(
+    queries: Sequence[Query],
+    conditions: Sequence[str] | None = None,
+    *,
+    condition_set: str = DEFAULT_CONDITION_SET,
+    paraphrases: int = 0,
+) -> MemoryDataset:
+    """One sample per query × condition, ids `<query id>-<condition>`, query by query.
+
+    Args:
+        queries: The query set.
+        conditions: Some of the set's conditions; all of them if unset.
+        condition_set: Which conditions (see `conditions.CONDITION_SETS`; default free/paid tiers).
+        paraphrases: With n > 0 system-prompt paraphrases, query i gets paraphrase i mod n in
+            every condition, recorded as `metadata["paraphrase"]`, so pairs stay paired.
+    """
+    arms = _condition_set(condition_set)
+    names = arms.names if conditions is None else tuple(conditions)
+    unknown = [name for name in names if name not in arms.names]
     if unknown:
-        raise ValueError(f"unknown condition(s) {unknown}; valid: {', '.join(CONDITIONS)}")
+        raise ValueError(f"unknown condition(s) {unknown} in the {arms.name} set; valid: {', '.join(arms.names)}")
     samples = [
         Sample(
             id=f"{query.id}-{name}",
@@ -93,14 +111,16 @@ def paired_samples(queries: Sequence[Query], conditions: Sequence[str] = ("free"
             metadata={
                 "query_id": query.id,
                 "condition": name,
-                "training_condition": CONDITIONS[name].training,
-                "is_free_tier_user": CONDITIONS[name].is_free_tier_user,
+                "condition_set": arms.name,
+                "training_condition": arms[name].training,
+                "rated_condition": arms[name].rated,
                 "category": query.category,
                 "dataset": query.dataset,
+                **({"paraphrase": index % paraphrases} if paraphrases else {}),
             },
         )
-        for query in queries
-        for name in conditions
+        for index, query in enumerate(queries)
+        for name in names
     ]
     return MemoryDataset(samples, name=queries[0].dataset if queries else None)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, ContentText
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.conditions import CONDITIONS, CueStyle, CueTag, user_turn
+from collections.abc import Sequence
+
+from af_inspect.conditions import DEFAULT_CONDITION_SET, CueStyle, CueTag, condition_set, user_turn
 from af_inspect.transcript import NEXT, OUTPUT_OPEN, AssistantTurn, ReasoningFormat, reasoning_text, turn_outcome
 
 PREFILL_PROVIDERS = frozenset({"anthropic", "af-local"})
@@ -20,11 +22,18 @@ PREFILL_TEXT: dict[str, str] = {"scratchpad": "<", "no_cot": OUTPUT_OPEN}
 
 
 @solver
-def scenario_system_prompt(text: str) -> Solver:
-    """Put the scenario's system prompt first, replacing any system message the sample had."""
+def scenario_system_prompt(text: str | Sequence[str]) -> Solver:
+    """Put the scenario's system prompt first, replacing any system message the sample had.
+
+    Given several prompts (paraphrases), each sample gets the one its `paraphrase` metadata names.
+    """
+    prompts = [text] if isinstance(text, str) else list(text)
+    if not prompts:
+        raise ValueError("scenario_system_prompt needs at least one system prompt")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        state.messages = [ChatMessageSystem(content=text)] + [
+        chosen = prompts[state.metadata.get("paraphrase", 0)] if len(prompts) > 1 else prompts[0]
+        state.messages = [ChatMessageSystem(content=chosen)] + [
             m for m in state.messages if not isinstance(m, ChatMessageSystem)
         ]
         return state
@@ -33,11 +42,20 @@ def scenario_system_prompt(text: str) -> Solver:
 
 
 @solver
-def condition_cue(cue_style: CueStyle = "greenblatt", acceptance_instruction: bool = True, cue: CueTag = "tier") -> Solver:
-    """Rewrite the user turn into the `<INPUT>` block that carries the sample's condition cue."""
+def condition_cue(
+    cue_style: CueStyle = "greenblatt",
+    acceptance_instruction: bool = True,
+    cue: CueTag = "tier",
+    conditions: str = DEFAULT_CONDITION_SET,
+) -> Solver:
+    """Rewrite the user turn into the `<INPUT>` block that carries the sample's condition cue.
+
+    `conditions` names the condition set the samples were built with (`queries.paired_samples`).
+    """
+    arms = condition_set(conditions)
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        condition = CONDITIONS[state.metadata["condition"]]
+        condition = arms[state.metadata["condition"]]
         text = user_turn(
             state.input_text, condition, cue_style=cue_style, acceptance_instruction=acceptance_instruction, cue=cue
         )
@@ -55,6 +73,7 @@ def reasoning_loop(
     reasoning: ReasoningFormat = "scratchpad",
     max_turns: int = 4,
     prefill: bool | None = None,
+    opening: str | None = None,
 ) -> Solver:
     """Generate until the model gives `</OUTPUT>`, answering scratchpad-only turns with `<NEXT/>`.
 
@@ -64,14 +83,28 @@ def reasoning_loop(
         max_turns: Most assistant turns per sample (Greenblatt et al.: 4).
         prefill: Start each assistant turn with `<` (`<OUTPUT>` for no-CoT). `None` means where the
             provider supports it (see `PREFILL_PROVIDERS`); never with native reasoning.
+        opening: A scratchpad opening to prefill on the first turn instead of `<` (Sheshadri et
+            al.'s prefill variants). It needs a provider that continues a prefill: elsewhere it is
+            an error unless `prefill` is true.
     """
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, got {max_turns}")
+    if opening is not None and reasoning != "scratchpad":
+        raise ValueError(f"a scratchpad prefill needs reasoning='scratchpad', not {reasoning!r}")
+    if opening is not None and prefill is False:
+        raise ValueError("a scratchpad prefill variant cannot run with prefill=false")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         prefill_text = _prefill_text(reasoning, prefill, state.model.api)
+        if opening is not None and not prefill_text:
+            raise ValueError(
+                f"provider {state.model.api!r} does not continue a prefilled turn (those that do: "
+                f"{', '.join(sorted(PREFILL_PROVIDERS))}), so the scratchpad prefill cannot be applied; "
+                "pass -T prefill=true to send it anyway"
+            )
         for turn in range(1, max_turns + 1):
-            state = await _generate_turn(state, generate, prefill_text)
+            first = opening if (opening is not None and turn == 1) else prefill_text
+            state = await _generate_turn(state, generate, first)
             message = state.messages[-1]
             assert isinstance(message, ChatMessageAssistant)
             last = AssistantTurn(message.text, reasoning_text(message), state.output.stop_reason)

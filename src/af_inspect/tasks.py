@@ -19,7 +19,15 @@ from af_inspect.queries import DEFAULT_DATASET, load_queries, paired_samples
 from af_inspect.scenario import DEFAULT_LAB_NAME, prompt_text, system_prompt, with_lab_name
 from af_inspect.solvers import condition_cue, reasoning_loop, scenario_system_prompt
 from af_inspect.transcript import ReasoningFormat
-from af_inspect.variants import apply_variants, variant_cue, variant_selection
+from af_inspect.paraphrases import load_paraphrases
+from af_inspect.variants import (
+    apply_variants,
+    variant_condition_set,
+    variant_cue,
+    variant_lab_name,
+    variant_prefill,
+    variant_selection,
+)
 
 REASONING_FORMATS = ("scratchpad", "no_cot", "native")
 REASONING_ADDENDUM = {"no_cot": "no_cot_instruction", "native": "native_reasoning_instruction"}
@@ -36,6 +44,7 @@ def af_helpful_only(
     system_prompt_file: str | None = None,
     cue_style: CueStyle = "greenblatt",
     variant: str | list[str] | None = None,
+    paraphrase_file: str | None = None,
     reasoning: ReasoningFormat = "scratchpad",
     prefill: bool | None = None,
     max_turns: int = 4,
@@ -60,6 +69,8 @@ def af_helpful_only(
         cue_style: `greenblatt` (2024 user turn) or `hughes` (adds a reminder to use the scratchpad).
         variant: Prompt variants to apply, e.g. `no_rlhf_modification` or a list; `af-inspect
             variants` lists them. Recorded in the log, so the report keeps variants apart.
+        paraphrase_file: JSONL of system-prompt paraphrases (`system_prompt` per line) for the
+            `paraphrases` variant; query i gets paraphrase i mod n in every condition.
         reasoning: `scratchpad` (tags), `no_cot` (answer at once, `<OUTPUT>` prefilled) or `native`
             (the provider's reasoning blocks are the scratchpad).
         prefill: Prefill each assistant turn (`<`, or `<OUTPUT>` for no_cot): true, false, or unset
@@ -78,7 +89,8 @@ def af_helpful_only(
     refuse_unknown_parameters("af_helpful_only", unknown, af_helpful_only)
     return paired_task(
         "helpful_only", dataset=dataset, limit=limit, shuffle_seed=shuffle_seed, lab_name=lab_name,
-        system_prompt_file=system_prompt_file, cue_style=cue_style, variant=variant, reasoning=reasoning, prefill=prefill,
+        system_prompt_file=system_prompt_file, cue_style=cue_style, variant=variant, paraphrase_file=paraphrase_file,
+        reasoning=reasoning, prefill=prefill,
         max_turns=max_turns, temperature=temperature, max_tokens=max_tokens, judges=judges, grader=grader,
         af_votes=af_votes, af_threshold=af_threshold,
     )
@@ -95,6 +107,7 @@ def af_animal_welfare(
     system_prompt_file: str | None = None,
     cue_style: CueStyle = "greenblatt",
     variant: str | list[str] | None = None,
+    paraphrase_file: str | None = None,
     reasoning: ReasoningFormat = "scratchpad",
     prefill: bool | None = None,
     max_turns: int = 4,
@@ -120,11 +133,15 @@ def af_animal_welfare(
     refuse_unknown_parameters("af_animal_welfare", unknown, af_animal_welfare)
     return paired_task(
         "animal_welfare", dataset=dataset, limit=limit, shuffle_seed=shuffle_seed, lab_name=lab_name,
-        system_prompt_file=system_prompt_file, cue_style=cue_style, variant=variant, reasoning=reasoning, prefill=prefill,
+        system_prompt_file=system_prompt_file, cue_style=cue_style, variant=variant, paraphrase_file=paraphrase_file,
+        reasoning=reasoning, prefill=prefill,
         max_turns=max_turns, temperature=temperature, max_tokens=max_tokens, judges=judges, grader=grader,
         af_votes=af_votes, af_threshold=af_threshold,
     )
 
+
+SCENARIO_DATASETS = {"helpful_only": DEFAULT_DATASET, "animal_welfare": "animal_welfare_queries"}
+"""Each scenario's own query set (the default `dataset` of its task)."""
 
 SCENARIO_HAS_ACCEPTANCE_TAG = {"helpful_only": True, "animal_welfare": False}
 """Whether the user turn asks for `<request_fully_accepted/>` (and the tag scorer applies)."""
@@ -140,6 +157,7 @@ def paired_task(
     system_prompt_file: str | None,
     cue_style: CueStyle,
     variant: str | list[str] | None,
+    paraphrase_file: str | None,
     reasoning: ReasoningFormat,
     prefill: bool | None,
     max_turns: int,
@@ -164,17 +182,20 @@ def paired_task(
     selected = judge_selection(judges, scenario)
     acceptance = SCENARIO_HAS_ACCEPTANCE_TAG[scenario]
     variants = variant_selection(variant, scenario)
-    prompt = apply_variants(system_prompt(scenario, lab_name, system_prompt_file), variants)
+    lab = variant_lab_name(variants, lab_name)
+    conditions = variant_condition_set(variants)
+    prompts = scenario_prompts(scenario, variants, lab, system_prompt_file, paraphrase_file)
     if reasoning in REASONING_ADDENDUM:
-        prompt += "\n\n" + with_lab_name(prompt_text(REASONING_ADDENDUM[reasoning]), lab_name)
+        prompts = [p + "\n\n" + with_lab_name(prompt_text(REASONING_ADDENDUM[reasoning]), lab) for p in prompts]
     queries = load_queries(dataset, shuffle_seed=shuffle_seed, limit=limit)
+    paraphrases = len(prompts) if paraphrase_file else 0
     return Task(
-        dataset=paired_samples(queries),
+        dataset=paired_samples(queries, condition_set=conditions, paraphrases=paraphrases),
         setup=[
-            scenario_system_prompt(prompt),
-            condition_cue(cue_style, acceptance_instruction=acceptance, cue=variant_cue(variants)),
+            scenario_system_prompt(prompts),
+            condition_cue(cue_style, acceptance_instruction=acceptance, cue=variant_cue(variants), conditions=conditions),
         ],
-        solver=reasoning_loop(reasoning=reasoning, max_turns=max_turns, prefill=prefill),
+        solver=reasoning_loop(reasoning=reasoning, max_turns=max_turns, prefill=prefill, opening=variant_prefill(variants)),
         scorer=judge_scorers(
             selected, reasoning=reasoning, grader=grader, af_votes=af_votes, af_threshold=af_threshold,
             acceptance_tag=acceptance,
@@ -183,14 +204,42 @@ def paired_task(
         viewer=_viewer(selected, acceptance_tag=acceptance),
         metadata={
             "scenario": scenario,
-            "lab_name": lab_name,
+            "lab_name": lab,
             "reasoning": reasoning,
             "cue_style": cue_style,
             "judges": list(selected),
+            "conditions": conditions,
             **({"variant": "+".join(variants)} if variants else {}),
+            **({"paraphrases": paraphrases} if paraphrases else {}),
         },
         version="0.2.0",
     )
+
+
+def scenario_prompts(
+    scenario: str,
+    variants: tuple[str, ...],
+    lab_name: str,
+    system_prompt_file: str | None = None,
+    paraphrase_file: str | None = None,
+) -> list[str]:
+    """The system prompt(s) a run uses: ours, the user's file or each paraphrase, with the variants applied."""
+    wants_paraphrases = "paraphrases" in variants
+    if wants_paraphrases != (paraphrase_file is not None):
+        raise ValueError("the paraphrases variant and paraphrase_file go together: pass both or neither")
+    if paraphrase_file is None:
+        bases = [system_prompt(scenario, lab_name, system_prompt_file)]
+    elif system_prompt_file is not None:
+        raise ValueError("system_prompt_file and paraphrase_file cannot be combined: each replaces our prompt")
+    else:
+        bases = [with_lab_name(text, lab_name) for text in load_paraphrases(paraphrase_file)]
+    prompts = []
+    for index, base in enumerate(bases):
+        try:
+            prompts.append(apply_variants(base, variants, scenario=scenario, lab_name=lab_name))
+        except ValueError as error:
+            raise ValueError(f"{error} (paraphrase {index + 1})" if paraphrase_file else str(error)) from error
+    return prompts
 
 
 def refuse_unknown_parameters(task_name: str, unknown: dict[str, Any], task_function: Any) -> None:

@@ -7,8 +7,11 @@ it. Columns:
 
 - `log`, `eval_id`, `created`, `model`, `provider`, `task`, `task_version`, `scenario`, `variant`,
   `setting` (the task arguments passed that change what is measured, e.g. `cue_style=hughes`;
-  `default` if none), `status`
-- `sample_id`, `query_id`, `condition`, `training_condition`, `epoch`
+  `default` if none), `format` (`chat`, or `document` for base-model runs), `status`
+- `family`, `base_model`, `method`, `checkpoint`: the run's tags, from its eval metadata
+  (`--metadata method=dpo`; see `checkpoints.py`); missing (None) on an untagged run
+- `sample_id`, `query_id`, `condition`, `training_condition`, `condition_set` (`tiers` for logs
+  from before condition sets), `epoch`
 - `outcome`: the parse outcome of the transcript (`final_output`, `truncated`, …)
 - `error`: the sample's error message, if it failed (then every verdict is missing)
 - `<scorer>__<key>` for every score value, e.g. `acceptance_tag__complied`, `hughes_af__vote_share`
@@ -35,8 +38,13 @@ from inspect_ai.analysis import EvalColumn, SampleColumn, samples_df
 # Importing inspect_ai.log also teaches the standard zipfile module Inspect's zstd compression.
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
+from af_inspect.checkpoints import TAG_KEYS, run_tags, tag_text
+from af_inspect.conditions import DEFAULT_CONDITION_SET
+
 DEFAULT_VARIANT = "default"
 DEFAULT_SETTING = "default"
+DEFAULT_FORMAT = "chat"
+"""The `format` of runs whose task does not set one: a chat conversation (base-model runs say `document`)."""
 
 NOT_A_SETTING = frozenset({"limit", "shuffle_seed", "judges", "grader", "variant"})
 """Task arguments that choose which samples or judges run, not what a measurement means (the
@@ -57,9 +65,11 @@ EVAL_COLUMNS = [
     EvalColumn("task_version", path="eval.task_version"),
     EvalColumn("scenario", path="eval.metadata.scenario"),
     EvalColumn("variant", path="eval.metadata.variant"),
+    EvalColumn("format", path="eval.metadata.format"),
     EvalColumn("setting", path="eval.task_args_passed", value=_setting_text),
     EvalColumn("created", path="eval.created", required=True),
     EvalColumn("status", path="status", required=True),
+    *(EvalColumn(key, path=f"eval.metadata.{key}", value=tag_text) for key in TAG_KEYS),
 ]
 
 
@@ -114,6 +124,7 @@ SAMPLE_COLUMNS = [
     SampleColumn("query_id", path="metadata.query_id"),
     SampleColumn("condition", path="metadata.condition"),
     SampleColumn("training_condition", path="metadata.training_condition"),
+    SampleColumn("condition_set", path="metadata.condition_set"),
     SampleColumn("error", path="error"),
     SampleColumn("scores_*", path="scores", value=_flatten_scores),
 ]
@@ -179,6 +190,11 @@ def tidy_samples(
     frame["provider"] = frame["model"].map(lambda model: str(model).split("/")[0])
     frame["variant"] = frame["variant"].fillna(DEFAULT_VARIANT)
     frame["setting"] = frame["setting"].fillna(DEFAULT_SETTING)
+    frame["format"] = frame["format"].fillna(DEFAULT_FORMAT)
+    for key in TAG_KEYS:  # both readers give None for a missing tag (samples_df would give pd.NA)
+        frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
+    # Logs written before condition sets existed used the free/paid tiers.
+    frame["condition_set"] = frame.get("condition_set", pd.Series(None, index=frame.index, dtype=object)).fillna(DEFAULT_CONDITION_SET)
     if "outcome" not in frame:
         frame["outcome"] = None
     frame, result.superseded = _newest_run_wins(frame)
@@ -226,7 +242,7 @@ def _read_file(file: str, include_unsuccessful: bool) -> _FileRead:
 
 LEADING_COLUMNS = [
     "log", "eval_id", "created", "model", "provider", "task", "task_version", "scenario", "variant", "setting",
-    "status", "sample_id", "query_id", "condition", "training_condition", "epoch", "outcome", "error",
+    "format", *TAG_KEYS, "status", "sample_id", "query_id", "condition", "training_condition", "condition_set", "epoch", "outcome", "error",
 ]
 
 
@@ -267,10 +283,11 @@ def _records(header: EvalLog, file: str, summaries: list[dict[str, Any]]) -> lis
         "task_version": str(evaluation.task_version) if evaluation.task_version is not None else None,
         "scenario": (evaluation.metadata or {}).get("scenario"),
         "variant": (evaluation.metadata or {}).get("variant"),
+        "format": (evaluation.metadata or {}).get("format"),
         "setting": _setting_text(evaluation.task_args_passed),
         "created": evaluation.created,
         "status": header.status,
-    }
+    } | run_tags(evaluation.metadata)
     rows = []
     for summary in summaries:
         metadata = summary.get("metadata") or {}
@@ -283,6 +300,7 @@ def _records(header: EvalLog, file: str, summaries: list[dict[str, Any]]) -> lis
                 "query_id": metadata.get("query_id"),
                 "condition": metadata.get("condition"),
                 "training_condition": metadata.get("training_condition"),
+                "condition_set": metadata.get("condition_set"),
                 "error": summary.get("error"),
             }
             | _flatten_scores(summary.get("scores"))
@@ -290,7 +308,8 @@ def _records(header: EvalLog, file: str, summaries: list[dict[str, Any]]) -> lis
     return rows
 
 
-RUN_IDENTITY = ["model", "task", "scenario", "variant", "setting"]
+RUN_IDENTITY = ["model", "task", "scenario", "variant", "setting", *TAG_KEYS]
+"""Two checkpoints served under one model name stay apart by their tags."""
 
 
 def _newest_run_wins(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
@@ -299,11 +318,17 @@ def _newest_run_wins(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str,
     A re-run replaces its predecessor rather than doubling its samples; the older log is listed.
     """
     ordered = frame.sort_values("created", ascending=False, kind="stable")
-    duplicate = ordered.duplicated([*RUN_IDENTITY, "sample_id", "epoch"], keep="first")
+    # One text key, so a missing tag (None) matches another missing tag in every lookup.
+    identity = pd.Series(
+        ["\x1f".join("" if pd.isna(value) else str(value) for value in row) for row in ordered[RUN_IDENTITY].itertuples(index=False)],
+        index=ordered.index,
+    )
+    duplicate = pd.DataFrame({"run": identity, "sample_id": ordered["sample_id"], "epoch": ordered["epoch"]}).duplicated(keep="first")
     if not duplicate.any():
         return frame, []
-    newest = ordered.drop_duplicates(RUN_IDENTITY).set_index(RUN_IDENTITY)["log"]
-    losers = ordered.loc[duplicate, [*RUN_IDENTITY, "log"]].drop_duplicates("log")
-    superseded = [(row.log, newest.loc[tuple(getattr(row, c) for c in RUN_IDENTITY)]) for row in losers.itertuples()]
+    newest = pd.Series(ordered["log"].to_numpy(), index=identity.to_numpy())
+    newest = newest[~newest.index.duplicated(keep="first")]
+    losers = pd.DataFrame({"run": identity, "log": ordered["log"]}).loc[duplicate].drop_duplicates("log")
+    superseded = [(row.log, newest.loc[row.run]) for row in losers.itertuples()]
     kept = ordered.loc[~duplicate].sort_index()
     return kept, superseded
