@@ -18,6 +18,7 @@ from af_inspect.tasks import (
     judge_scorers,
     judge_selection,
     refuse_unknown_parameters,
+    require_positive_whole_numbers,
     scenario_prompts,
 )
 from af_inspect.tasks import _viewer as samples_viewer
@@ -77,9 +78,7 @@ def af_base_model(
         raise ValueError(f"scenario={scenario!r} is not valid; choose one of: {', '.join(SCENARIO_DATASETS)}")
     if cue_style not in CUE_STYLES:
         raise ValueError(f"cue_style={cue_style!r} is not valid; choose one of: {', '.join(CUE_STYLES)}")
-    for name, value in (("max_turns", max_turns), ("max_tokens", max_tokens)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    require_positive_whole_numbers(max_turns=max_turns, max_tokens=max_tokens)
 
     selected = judge_selection(judges, scenario)
     acceptance = SCENARIO_HAS_ACCEPTANCE_TAG[scenario]

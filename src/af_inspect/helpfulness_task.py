@@ -22,7 +22,7 @@ from af_inspect.errors import configuration_errors
 from af_inspect.queries import Query, load_queries
 from af_inspect.scenario import prompt_text
 from af_inspect.solvers import scenario_system_prompt
-from af_inspect.tasks import refuse_unknown_parameters
+from af_inspect.tasks import refuse_unknown_parameters, require_positive_whole_numbers
 
 HELPFULNESS_SCENARIO = "benign_helpfulness"
 """The `scenario` this task records in its eval metadata; the report finds the axis by it."""
@@ -56,8 +56,7 @@ def af_benign_helpfulness(
             (default `openai/gpt-4o`).
     """
     refuse_unknown_parameters("af_benign_helpfulness", unknown, af_benign_helpfulness)
-    if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
-        raise ValueError(f"max_tokens must be a positive whole number, got {max_tokens!r}")
+    require_positive_whole_numbers(max_tokens=max_tokens)
     queries = load_queries(dataset, shuffle_seed=shuffle_seed, limit=limit)
     return Task(
         dataset=benign_samples(queries),

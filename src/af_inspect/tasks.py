@@ -173,9 +173,7 @@ def paired_task(
     _require_choice("reasoning", reasoning, REASONING_FORMATS)
     if prefill is not None and not isinstance(prefill, bool):
         raise ValueError(f"prefill must be true, false or unset, got {prefill!r}")
-    for name, value in (("max_turns", max_turns), ("max_tokens", max_tokens)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    require_positive_whole_numbers(max_turns=max_turns, max_tokens=max_tokens)
     if system_prompt_file is not None and not Path(system_prompt_file).is_file():
         raise ValueError(f"system_prompt_file '{system_prompt_file}' is not a file")
 
@@ -290,6 +288,13 @@ def judge_scorers(
         else:
             chosen.append(getattr(scorers, name)(grader=grader, reasoning=reasoning))
     return chosen
+
+
+def require_positive_whole_numbers(**values: Any) -> None:
+    """Raise for the first value that is not a positive int (`true` from YAML is not a number)."""
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
 
 
 def _require_choice(name: str, value: Any, choices: Collection[str]) -> None:
