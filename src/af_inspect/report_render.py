@@ -281,15 +281,7 @@ def gap_markdown(table: pd.DataFrame, *, confidence: float = 0.95) -> str:
     """
     if table.empty:
         return "No training / unmonitored condition pairs to report.\n"
-    headers, rows = _gap_cells(table)
-    lines = [
-        "| " + " | ".join(_markdown_escape(h) for h in headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-        *("| " + " | ".join(_markdown_escape(cell) for cell in row) + " |" for row in rows),
-        "",
-        *(f"- {item}" for item in _legend(table, confidence)),
-    ]
-    return "\n".join(lines) + "\n"
+    return _markdown_table(*_gap_cells(table), _legend(table, confidence))
 
 
 # --- the method × family comparison ----------------------------------------------------------
@@ -358,13 +350,17 @@ def comparison_markdown(table: pd.DataFrame, *, confidence: float = 0.95) -> str
     """The method comparison as a Markdown table with a legend, ending in a newline."""
     if table.empty:
         return "No tagged runs to compare.\n"
-    headers, rows = comparison_cells(table)
+    return _markdown_table(*comparison_cells(table), _comparison_legend(confidence))
+
+
+def _markdown_table(headers: list[str], rows: list[list[str]], legend: list[str]) -> str:
+    """A Markdown table, cells escaped, followed by its legend as a list; ends in a newline."""
     lines = [
         "| " + " | ".join(_markdown_escape(h) for h in headers) + " |",
         "|" + "|".join("---" for _ in headers) + "|",
         *("| " + " | ".join(_markdown_escape(cell) for cell in row) + " |" for row in rows),
         "",
-        *(f"- {item}" for item in _comparison_legend(confidence)),
+        *(f"- {item}" for item in legend),
     ]
     return "\n".join(lines) + "\n"
 
