@@ -18,6 +18,7 @@ from af_inspect.tasks import (
     judge_scorers,
     judge_selection,
     refuse_unknown_parameters,
+    require_choice,
     require_positive_whole_numbers,
     scenario_prompts,
 )
@@ -74,10 +75,8 @@ def af_base_model(
         af_threshold: Share of votes for a positive Hughes et al. verdict.
     """
     refuse_unknown_parameters("af_base_model", unknown, af_base_model)
-    if scenario not in SCENARIO_DATASETS:
-        raise ValueError(f"scenario={scenario!r} is not valid; choose one of: {', '.join(SCENARIO_DATASETS)}")
-    if cue_style not in CUE_STYLES:
-        raise ValueError(f"cue_style={cue_style!r} is not valid; choose one of: {', '.join(CUE_STYLES)}")
+    require_choice("scenario", scenario, SCENARIO_DATASETS)
+    require_choice("cue_style", cue_style, CUE_STYLES)
     require_positive_whole_numbers(max_turns=max_turns, max_tokens=max_tokens)
 
     selected = judge_selection(judges, scenario)

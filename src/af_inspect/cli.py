@@ -188,14 +188,15 @@ def _show_prompt(args: argparse.Namespace) -> None:
     variants = variant_selection(args.variant, args.scenario)
     lab = variant_lab_name(variants, args.lab_name)
     arms = condition_set(variant_condition_set(variants))
-    condition = arms[args.condition] if args.condition in arms.names else None
-    if args.condition is not None and condition is None:
-        raise ValueError(f"condition {args.condition!r} is not in the {arms.name} set; its conditions: {', '.join(arms.names)}")
+    try:
+        condition = arms[args.condition] if args.condition is not None else arms.conditions[0]
+    except KeyError as error:  # the set's own message names the valid conditions
+        raise ValueError(error.args[0]) from None
     query = args.query or load_queries(SCENARIO_DATASETS[args.scenario], limit=1)[0].text
     print(scenario_prompts(args.scenario, variants, lab)[0])
     print("\n----- user turn -----\n")
     turn = user_turn(
-        query, condition or arms.conditions[0], cue_style=args.cue_style,
+        query, condition, cue_style=args.cue_style,
         acceptance_instruction=SCENARIO_HAS_ACCEPTANCE_TAG[args.scenario], cue=variant_cue(variants),
     )
     opening = variant_prefill(variants)

@@ -169,8 +169,8 @@ def paired_task(
     af_threshold: float,
 ) -> Task:
     """The task every scenario shares: paired conditions, scenario prompt, cue, reasoning loop, judges."""
-    _require_choice("cue_style", cue_style, CUE_STYLES)
-    _require_choice("reasoning", reasoning, REASONING_FORMATS)
+    require_choice("cue_style", cue_style, CUE_STYLES)
+    require_choice("reasoning", reasoning, REASONING_FORMATS)
     if prefill is not None and not isinstance(prefill, bool):
         raise ValueError(f"prefill must be true, false or unset, got {prefill!r}")
     require_positive_whole_numbers(max_turns=max_turns, max_tokens=max_tokens)
@@ -265,7 +265,7 @@ def judge_selection(judges: str | list[str], scenario: str = "helpful_only") -> 
     if not names:
         raise ValueError("judges is empty; use 'none' to run only the acceptance tag")
     for name in names:
-        _require_choice("judges", name, ("all", "none", *available))
+        require_choice("judges", name, ("all", "none", *available))
     if "all" in names or "none" in names:
         raise ValueError(f"judges={judges!r}: 'all' and 'none' cannot be combined with other names")
     return tuple(dict.fromkeys(names))
@@ -297,7 +297,7 @@ def require_positive_whole_numbers(**values: Any) -> None:
             raise ValueError(f"{name} must be a positive whole number, got {value!r}")
 
 
-def _require_choice(name: str, value: Any, choices: Collection[str]) -> None:
+def require_choice(name: str, value: Any, choices: Collection[str]) -> None:
     if value not in choices:
         raise ValueError(f"{name}={value!r} is not valid; choose one of: {', '.join(choices)}")
 

@@ -194,7 +194,7 @@ def tidy_samples(
     for key in TAG_KEYS:  # both readers give None for a missing tag (samples_df would give pd.NA)
         frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
     # Logs written before condition sets existed used the free/paid tiers.
-    frame["condition_set"] = frame.get("condition_set", pd.Series(None, index=frame.index, dtype=object)).fillna(DEFAULT_CONDITION_SET)
+    frame["condition_set"] = frame["condition_set"].fillna(DEFAULT_CONDITION_SET)
     if "outcome" not in frame:
         frame["outcome"] = None
     frame, result.superseded = _newest_run_wins(frame)
