@@ -19,8 +19,8 @@ from inspect_ai import eval
 from inspect_ai.model import get_model
 
 from af_inspect import af_helpful_only
-from af_inspect.local_server import LocalOpenAIServer
-from af_inspect.model_organism import OrganismRates, organism_responder
+from af_inspect.offline.organism import OrganismRates, organism_responder
+from af_inspect.offline.server import LocalOpenAIServer
 
 TARGET = 1.10
 TURNS = 2
@@ -35,14 +35,18 @@ def main() -> None:
     args = parser.parse_args()
 
     rates = OrganismRates(scratchpad_turns=TURNS)
-    with LocalOpenAIServer(organism_responder(rates), latency=args.latency, latency_jitter=args.jitter) as server, \
-            tempfile.TemporaryDirectory() as scratch:
+    with (
+        LocalOpenAIServer(organism_responder(rates), latency=args.latency, latency_jitter=args.jitter) as server,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
         # Our shipped set has 120 queries; a sweep-sized run needs more, so write neutral stand-ins.
         queries = Path(scratch) / "queries.jsonl"
-        queries.write_text("".join(
-            json.dumps({"id": f"b{n:04d}", "request": f"Benchmark request number {n}: describe a garden."}) + "\n"
-            for n in range(1, args.queries + 1)
-        ))
+        queries.write_text(
+            "".join(
+                json.dumps({"id": f"b{n:04d}", "request": f"Benchmark request number {n}: describe a garden."}) + "\n"
+                for n in range(1, args.queries + 1)
+            )
+        )
         log_dir = str(Path(scratch) / "logs")
         model = get_model("openai-api/local/organism", base_url=server.base_url, api_key="local")
         start = time.perf_counter()
@@ -63,8 +67,10 @@ def main() -> None:
     if requests != samples * TURNS:
         raise SystemExit(f"expected {samples * TURNS} requests for {samples} samples, the server saw {requests}")
     ideal = samples * TURNS * args.latency / args.connections
-    print(f"{samples} samples × {TURNS} turns, latency {args.latency:g} s ± {args.jitter:.0%}, {args.connections} connections; "
-          f"{requests} requests served")
+    print(
+        f"{samples} samples × {TURNS} turns, latency {args.latency:g} s ± {args.jitter:.0%}, {args.connections} connections; "
+        f"{requests} requests served"
+    )
     print(f"ideal (samples × turns × latency / connections): {ideal:6.2f} s")
     print(f"wall time:                                       {wall:6.2f} s")
     ratio = wall / ideal

@@ -14,10 +14,10 @@ import time
 
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, GenerateConfig
 
-from af_inspect.conditions import CONDITIONS, user_turn
+from af_inspect.data.queries import load_queries
 from af_inspect.local_model import LocalLlamaAPI
-from af_inspect.queries import load_queries
-from af_inspect.scenario import system_prompt
+from af_inspect.scenario.conditions import CONDITIONS, user_turn
+from af_inspect.scenario.prompts import system_prompt
 
 
 def main() -> None:
@@ -39,8 +39,10 @@ def main() -> None:
                 start = time.perf_counter()
                 output, _ = asyncio.run(model.generate(messages, [], "none", GenerateConfig(max_tokens=1)))
                 times.append(time.perf_counter() - start)
-                print(f"request {len(times):2d} ({query.id}-{condition}): {times[-1]:6.2f} s, "
-                      f"{output.usage.input_tokens} input tokens")
+                print(
+                    f"request {len(times):2d} ({query.id}-{condition}): {times[-1]:6.2f} s, "
+                    f"{output.usage.input_tokens} input tokens"
+                )
     finally:
         model.close()
     rest = statistics.median(times[1:])

@@ -2,8 +2,8 @@
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import ACCEPTANCE_METRICS
-from af_inspect.scorers import acceptance_tag as acceptance_tag_scorer
+from af_inspect.scoring.scorers import ACCEPTANCE_METRICS
+from af_inspect.scoring.scorers import acceptance_tag as acceptance_tag_scorer
 
 
 @scorer(metrics=ACCEPTANCE_METRICS)

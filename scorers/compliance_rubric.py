@@ -5,8 +5,8 @@ Compliance by the StrongREJECT-style rubric (Hughes et al. 2025). Arguments (`-S
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import RUBRIC_METRICS
-from af_inspect.scorers import compliance_rubric as compliance_rubric_scorer
+from af_inspect.scoring.scorers import RUBRIC_METRICS
+from af_inspect.scoring.scorers import compliance_rubric as compliance_rubric_scorer
 
 
 @scorer(metrics=RUBRIC_METRICS)

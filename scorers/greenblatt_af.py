@@ -5,8 +5,8 @@ Alignment-faking reasoning, Greenblatt et al. 2024 (partial and full). Arguments
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import GREENBLATT_AF_METRICS
-from af_inspect.scorers import greenblatt_af as greenblatt_af_scorer
+from af_inspect.scoring.scorers import GREENBLATT_AF_METRICS
+from af_inspect.scoring.scorers import greenblatt_af as greenblatt_af_scorer
 
 
 @scorer(metrics=GREENBLATT_AF_METRICS)

@@ -5,8 +5,8 @@ Helpfulness categories 1-4 (Greenblatt et al. 2024). Arguments (`-S name=value`)
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import HELPFULNESS_METRICS
-from af_inspect.scorers import helpfulness as helpfulness_scorer
+from af_inspect.scoring.scorers import HELPFULNESS_METRICS
+from af_inspect.scoring.scorers import helpfulness as helpfulness_scorer
 
 
 @scorer(metrics=HELPFULNESS_METRICS)

@@ -5,8 +5,8 @@ Alignment-faking reasoning, Hughes et al. 2025 (N votes, threshold). Arguments (
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import HUGHES_AF_METRICS
-from af_inspect.scorers import hughes_af as hughes_af_scorer
+from af_inspect.scoring.scorers import HUGHES_AF_METRICS
+from af_inspect.scoring.scorers import hughes_af as hughes_af_scorer
 
 
 @scorer(metrics=HUGHES_AF_METRICS)

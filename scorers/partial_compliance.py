@@ -5,8 +5,8 @@ Partial compliance: scheming, compromise or avoidance (Hughes et al. 2025). Argu
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import PARTIAL_COMPLIANCE_METRICS
-from af_inspect.scorers import partial_compliance as partial_compliance_scorer
+from af_inspect.scoring.scorers import PARTIAL_COMPLIANCE_METRICS
+from af_inspect.scoring.scorers import partial_compliance as partial_compliance_scorer
 
 
 @scorer(metrics=PARTIAL_COMPLIANCE_METRICS)

@@ -5,8 +5,8 @@ Animal-welfare compliance (Greenblatt et al. 2024). Arguments (`-S name=value`) 
 
 from inspect_ai.scorer import Scorer, scorer
 
-from af_inspect.scorers import WELFARE_METRICS
-from af_inspect.scorers import welfare_support as welfare_support_scorer
+from af_inspect.scoring.scorers import WELFARE_METRICS
+from af_inspect.scoring.scorers import welfare_support as welfare_support_scorer
 
 
 @scorer(metrics=WELFARE_METRICS)

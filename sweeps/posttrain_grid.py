@@ -38,8 +38,8 @@ from typing import Any
 
 import yaml
 
-from af_inspect.checkpoints import PROVIDERS, GridRun, grid_runs, unmatched_bases
-from af_inspect.grader import DEFAULT_GRADER
+from af_inspect.posttrain.grid import PROVIDERS, GridRun, grid_runs, unmatched_bases
+from af_inspect.scoring.grader import DEFAULT_GRADER
 
 ONE_SET_PROVIDERS = frozenset({"vllm", "openai-api"})
 """Providers whose models cost nothing until the first request, so the whole grid is one eval set."""
@@ -67,7 +67,11 @@ def model_args(pairs: list[str]) -> dict[str, Any]:
 
 def task_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]:
     """Arguments of af_helpful_only and af_benign_helpfulness; sampling is shared so the axes compare."""
-    shared = {name: value for name, value in (("temperature", args.temperature), ("max_tokens", args.max_tokens)) if value is not None}
+    shared = {
+        name: value
+        for name, value in (("temperature", args.temperature), ("max_tokens", args.max_tokens))
+        if value is not None
+    }
     helpful = {"limit": args.limit, "judges": args.judges, **shared}
     benign = {**({"limit": args.benign_limit} if args.benign_limit else {}), **shared}
     return helpful, benign
@@ -76,14 +80,20 @@ def task_args(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, Any]]
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("checkpoints", nargs="*", help="checkpoint directories with af_inspect_checkpoint.json")
-    parser.add_argument("--base", action="append", default=[], help="a base model (directory or name); repeat, one per --family")
+    parser.add_argument(
+        "--base", action="append", default=[], help="a base model (directory or name); repeat, one per --family"
+    )
     parser.add_argument("--family", action="append", default=[], help="the family of the --base at the same position")
     parser.add_argument("--provider", choices=PROVIDERS, default="hf")
     parser.add_argument("--server", default="local", help="openai-api: the server name (NAME_BASE_URL, NAME_API_KEY)")
     parser.add_argument("--model-arg", action="append", default=[], help="key=value for the model provider; repeatable")
-    parser.add_argument("--limit", type=int, default=DEFAULT_LIMIT, help="harmful requests per model (each gives 2 samples)")
+    parser.add_argument(
+        "--limit", type=int, default=DEFAULT_LIMIT, help="harmful requests per model (each gives 2 samples)"
+    )
     parser.add_argument("--benign-limit", type=int, default=None, help="benign requests per model (default all 120)")
-    parser.add_argument("--judges", default=DEFAULT_JUDGES, help="judges of af_helpful_only (default: compliance_rubric)")
+    parser.add_argument(
+        "--judges", default=DEFAULT_JUDGES, help="judges of af_helpful_only (default: compliance_rubric)"
+    )
     parser.add_argument("--temperature", type=float, default=None, help="both tasks (default: the tasks' 1.0)")
     parser.add_argument("--max-tokens", type=int, default=None, help="both tasks, per turn (default: the tasks' 4000)")
     parser.add_argument("--grader", default=DEFAULT_GRADER)
@@ -101,27 +111,34 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
-        runs = grid_runs(args.checkpoints, list(zip(args.base, args.family)), provider=args.provider, server=args.server)
+        runs = grid_runs(
+            args.checkpoints, list(zip(args.base, args.family)), provider=args.provider, server=args.server
+        )
     except ValueError as error:
         raise SystemExit(f"posttrain_grid: {error}") from error
     helpful, benign = task_args(args)
     extra = model_args(args.model_arg)
     one_set = args.provider in ONE_SET_PROVIDERS
-    print(f"{len(runs)} models × 2 tasks (af_helpful_only {helpful}, af_benign_helpfulness {benign}), "
-          f"provider {args.provider}, grader {args.grader}, log dir {args.log_dir}" + ("" if one_set else " (one folder per model)"))
+    print(
+        f"{len(runs)} models × 2 tasks (af_helpful_only {helpful}, af_benign_helpfulness {benign}), "
+        f"provider {args.provider}, grader {args.grader}, log dir {args.log_dir}"
+        + ("" if one_set else " (one folder per model)")
+    )
     for run in runs:
         tags = " ".join(f"{key}={value}" for key, value in run.tags.items())
         print(f"  {run.model}\n      {tags}")
     for base in unmatched_bases(runs):
-        print(f"warning: no checkpoint names '{base}' as its base_model; give --base exactly as the checkpoints record it")
+        print(
+            f"warning: no checkpoint names '{base}' as its base_model; give --base exactly as the checkpoints record it"
+        )
     if args.dry_run:
         return 0
 
     from inspect_ai import eval_set, task_with
     from inspect_ai.model import get_model
 
-    from af_inspect.helpfulness_task import af_benign_helpfulness
-    from af_inspect.tasks import af_helpful_only
+    from af_inspect.tasks.benign_helpfulness import af_benign_helpfulness
+    from af_inspect.tasks.helpful_only import af_helpful_only
 
     common = {"model_roles": {"grader": args.grader}, "retry_on_error": 3, "max_connections": args.max_connections}
     if one_set:
@@ -137,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
         for run in runs:
             finished, _ = eval_set(
                 tasks=[af_helpful_only(**helpful), af_benign_helpfulness(**benign)],
-                model=run.model, model_args=extra, metadata=run.tags,
-                log_dir=str(Path(args.log_dir) / run_folder(run)), **common,
+                model=run.model,
+                model_args=extra,
+                metadata=run.tags,
+                log_dir=str(Path(args.log_dir) / run_folder(run)),
+                **common,
             )
             success = success and finished
     print("the grid is complete" if success else "some runs did not finish: run the same command again to resume")

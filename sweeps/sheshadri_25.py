@@ -96,9 +96,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     models = selected(args.models)
-    print(f"{len(models)} models, {args.limit} queries × 2 conditions each, grader {args.grader}, log dir {args.log_dir}")
+    print(
+        f"{len(models)} models, {args.limit} queries × 2 conditions each, grader {args.grader}, log dir {args.log_dir}"
+    )
     for model in models:
-        print(f"  {model.name:62} batch={'yes' if model.batch else 'no ':3} {'(gap > 1% in the paper)' if model.in_paper_with_gap else ''}")
+        print(
+            f"  {model.name:62} batch={'yes' if model.batch else 'no ':3} {'(gap > 1% in the paper)' if model.in_paper_with_gap else ''}"
+        )
     if args.dry_run:
         return 0
 

@@ -2,10 +2,12 @@
 
 from inspect_ai import Task, task
 
-from af_inspect.helpfulness_task import af_benign_helpfulness as benign_helpfulness_task
+from af_inspect.tasks.benign_helpfulness import af_benign_helpfulness as benign_helpfulness_task
 
 
-@task(description="Helpfulness on benign requests: a plain assistant answers everyday requests, graded 1 (refuses) to 4 (fully helpful).")
+@task(
+    description="Helpfulness on benign requests: a plain assistant answers everyday requests, graded 1 (refuses) to 4 (fully helpful)."
+)
 def af_benign_helpfulness(**task_args) -> Task:
     """Helpfulness on benign requests: see `af_inspect.helpfulness_task.af_benign_helpfulness`."""
     return benign_helpfulness_task(**task_args)

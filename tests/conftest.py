@@ -70,7 +70,9 @@ def verdict(messages: list[ChatMessage], body: str, preamble: str = "Considered 
     return f"{preamble}\n<verdict-{code}>\n{body}\n</verdict-{code}>"
 
 
-def scripted_grader(script: GraderScript, *, name: str = "grader", honours_choices: bool = True, calls: list | None = None) -> Model:
+def scripted_grader(
+    script: GraderScript, *, name: str = "grader", honours_choices: bool = True, calls: list | None = None
+) -> Model:
     """A mockllm grader: one reply per requested choice, or one per request if `honours_choices` is false.
 
     Every request is appended to `calls` (as its `num_choices`) so tests can count requests.
@@ -86,10 +88,16 @@ def scripted_grader(script: GraderScript, *, name: str = "grader", honours_choic
         count = wanted if honours_choices else 1
         votes_given[key] = start + count
         choices = [
-            ChatCompletionChoice(message=ChatMessageAssistant(content=script(messages, start + i), model=name), stop_reason="stop")
+            ChatCompletionChoice(
+                message=ChatMessageAssistant(content=script(messages, start + i), model=name), stop_reason="stop"
+            )
             for i in range(count)
         ]
-        return ModelOutput(model=name, choices=choices, usage=ModelUsage(input_tokens=1000, output_tokens=50 * count, total_tokens=1000 + 50 * count))
+        return ModelOutput(
+            model=name,
+            choices=choices,
+            usage=ModelUsage(input_tokens=1000, output_tokens=50 * count, total_tokens=1000 + 50 * count),
+        )
 
     return get_model(f"mockllm/{name}", custom_outputs=reply)
 
@@ -101,7 +109,7 @@ def is_judge(messages: list[ChatMessage]) -> bool:
 
 def judge_of(messages: list[ChatMessage]) -> str:
     """Which judge sent these messages, recognised by its system prompt."""
-    from af_inspect.judges import JUDGES
+    from af_inspect.scoring.judges import JUDGES
 
     system = messages[0].text
     return next(name for name, judge in JUDGES.items() if judge.prompt == system)
@@ -120,3 +128,17 @@ def no_provider_keys(monkeypatch):
 @pytest.fixture
 def log_dir(tmp_path):
     return str(tmp_path / "logs")
+
+
+@pytest.fixture(autouse=True)
+def no_model_roles_left_bound():
+    """Each test starts with no model role bound: Inspect's `eval_set()` leaves its roles bound after it
+    returns, so a later judge would otherwise silently use an earlier test's grader.
+    """
+    from inspect_ai.model._model import (
+        init_model_roles,  # inspect-evals-lint: ignore[private_api_imports] -- no public reset
+    )
+
+    init_model_roles({})
+    yield
+    init_model_roles({})

@@ -6,7 +6,7 @@ from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessag
 
 from af_inspect import af_helpful_only
 from af_inspect.local_model import LocalModelError, embedded_model_path
-from af_inspect.transcript import ParseOutcome
+from af_inspect.scenario.transcript import ParseOutcome
 
 
 def test_an_unknown_embedded_name_lists_the_valid_ones():

@@ -27,10 +27,21 @@ def test_the_sweep_has_25_distinct_models_with_the_five_the_paper_reports_a_gap_
     names = [model.name for model in sweep.MODELS]
     assert len(names) == len(set(names)) == 25
     assert {model.name.split("/")[1] for model in sweep.MODELS if model.in_paper_with_gap} == {
-        "claude-3-opus-20240229", "claude-3-5-sonnet-20240620", "meta-llama", "grok-3", "gemini-2.0-flash",
+        "claude-3-opus-20240229",
+        "claude-3-5-sonnet-20240620",
+        "meta-llama",
+        "grok-3",
+        "gemini-2.0-flash",
     }
     assert {model.provider for model in sweep.MODELS} == {
-        "anthropic", "openai", "google", "grok", "together", "fireworks", "deepseek", "mistral",
+        "anthropic",
+        "openai",
+        "google",
+        "grok",
+        "together",
+        "fireworks",
+        "deepseek",
+        "mistral",
     }
 
 
@@ -53,8 +64,12 @@ def test_the_sweep_runs_one_resumable_eval_set(monkeypatch, capsys):
     monkeypatch.setattr(inspect_ai, "eval_set", lambda **kwargs: calls.update(kwargs) or (True, []))
     monkeypatch.setattr(inspect_ai.model, "get_model", lambda name, config: (name, config.batch))
     monkeypatch.setattr("af_inspect.af_helpful_only", lambda **args: ("task", args))
-    assert sweep.main(["--models", "openai/gpt-4o-2024-08-06,mistral/mistral-large-2411", "--limit", "5",
-                       "--log-dir", "logs/x"]) == 0
+    assert (
+        sweep.main(
+            ["--models", "openai/gpt-4o-2024-08-06,mistral/mistral-large-2411", "--limit", "5", "--log-dir", "logs/x"]
+        )
+        == 0
+    )
     assert calls["model"] == [("openai/gpt-4o-2024-08-06", True), ("mistral/mistral-large-2411", None)]
     assert calls["tasks"] == ("task", {"limit": 5, **sweep.TASK_ARGS})
     assert calls["log_dir"] == "logs/x" and calls["model_roles"] == {"grader": sweep.DEFAULT_GRADER}

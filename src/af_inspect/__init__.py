@@ -1,14 +1,14 @@
 """af-inspect: Inspect AI evaluations that measure alignment faking."""
 
-from af_inspect.base_task import af_base_model
-from af_inspect.conditions import CONDITIONS, Condition, user_turn
-from af_inspect.grader import DEFAULT_GRADER, resolve_grader
-from af_inspect.helpfulness_task import af_benign_helpfulness
-from af_inspect.judge_validation import agreement, load_labelled, validate_judge
-from af_inspect.judges import JUDGE_NAMES, JUDGES
-from af_inspect.metrics import compliance_gap, condition_mean, rate, scored_counts
-from af_inspect.queries import load_queries, paired_samples
-from af_inspect.scorers import (
+from af_inspect.data.queries import load_queries
+from af_inspect.scenario.conditions import CONDITIONS, Condition, user_turn
+from af_inspect.scenario.samples import paired_samples
+from af_inspect.scenario.solvers import condition_cue, reasoning_loop, scenario_system_prompt
+from af_inspect.scenario.transcript import ParsedTranscript, ParseOutcome, parse_transcript
+from af_inspect.scoring.grader import DEFAULT_GRADER, resolve_grader
+from af_inspect.scoring.judges import JUDGE_NAMES, JUDGES
+from af_inspect.scoring.metrics import compliance_gap, condition_mean, rate, scored_counts
+from af_inspect.scoring.scorers import (
     acceptance_tag,
     compliance_rubric,
     greenblatt_af,
@@ -17,9 +17,11 @@ from af_inspect.scorers import (
     partial_compliance,
     welfare_support,
 )
-from af_inspect.solvers import condition_cue, reasoning_loop, scenario_system_prompt
-from af_inspect.tasks import af_animal_welfare, af_helpful_only
-from af_inspect.transcript import ParseOutcome, ParsedTranscript, parse_transcript
+from af_inspect.scoring.validation import agreement, load_labelled, validate_judge
+from af_inspect.tasks.animal_welfare import af_animal_welfare
+from af_inspect.tasks.base_model import af_base_model
+from af_inspect.tasks.benign_helpfulness import af_benign_helpfulness
+from af_inspect.tasks.helpful_only import af_helpful_only
 
 __all__ = [
     "CONDITIONS",

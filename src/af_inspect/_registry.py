@@ -2,9 +2,10 @@
 
 from inspect_ai.model import modelapi
 
-from af_inspect.base_task import af_base_model
-from af_inspect.helpfulness_task import af_benign_helpfulness
-from af_inspect.tasks import af_animal_welfare, af_helpful_only
+from af_inspect.tasks.animal_welfare import af_animal_welfare
+from af_inspect.tasks.base_model import af_base_model
+from af_inspect.tasks.benign_helpfulness import af_benign_helpfulness
+from af_inspect.tasks.helpful_only import af_helpful_only
 
 
 @modelapi(name="af-local")

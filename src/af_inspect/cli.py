@@ -14,15 +14,19 @@ import sys
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from af_inspect import report_render
-from af_inspect.conditions import CUE_STYLES, condition_set, user_turn
-from af_inspect.gap_table import DEFAULT_TAU
-from af_inspect.paired_stats import fracture_tau
+from af_inspect.data.queries import LOCAL_DATASETS, dataset_names, load_queries, manifest
+from af_inspect.data.remote_sources import REMOTE_SOURCES, RemoteDatasetError, fetch
 from af_inspect.posttrain.cli import add_posttrain_parser, run_posttrain
-from af_inspect.report import FORMATS, build_report, write_report
-from af_inspect.tidy import log_files
-from af_inspect.tasks import SCENARIO_DATASETS, SCENARIO_HAS_ACCEPTANCE_TAG, scenario_prompts
-from af_inspect.variants import (
+from af_inspect.report import render as report_render
+from af_inspect.report.build import FORMATS, build_report, write_report
+from af_inspect.report.gap_table import DEFAULT_TAU
+from af_inspect.report.paired_stats import fracture_tau
+from af_inspect.report.tidy import log_files
+from af_inspect.scenario.conditions import CUE_STYLES, condition_set, user_turn
+from af_inspect.scenario.prompts import DEFAULT_LAB_NAME
+from af_inspect.scenario.registry import SCENARIOS
+from af_inspect.scenario.system_prompt import scenario_prompts
+from af_inspect.scenario.variants import (
     describe_variants,
     variant_condition_set,
     variant_cue,
@@ -30,12 +34,9 @@ from af_inspect.variants import (
     variant_prefill,
     variant_selection,
 )
-from af_inspect.grader import DEFAULT_GRADER
-from af_inspect.judge_validation import HUGHES_HUMAN_LABELS, OUR_LABELS, load_labelled, validate_judge
-from af_inspect.judges import JUDGE_NAMES
-from af_inspect.queries import LOCAL_DATASETS, dataset_names, load_queries, manifest
-from af_inspect.remote_sources import REMOTE_SOURCES, RemoteDatasetError, fetch
-from af_inspect.scenario import DEFAULT_LAB_NAME
+from af_inspect.scoring.grader import DEFAULT_GRADER
+from af_inspect.scoring.judges import JUDGE_NAMES
+from af_inspect.scoring.validation import HUGHES_HUMAN_LABELS, OUR_LABELS, load_labelled, validate_judge
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
 
     prompt_parser = commands.add_parser("show-prompt", help="print the system prompt and one user turn")
     prompt_parser.add_argument("--lab-name", default=DEFAULT_LAB_NAME)
-    prompt_parser.add_argument("--scenario", choices=sorted(SCENARIO_HAS_ACCEPTANCE_TAG), default="helpful_only")
+    prompt_parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="helpful_only")
     prompt_parser.add_argument("--variant", default=None, help="variants as for -T variant= (comma-separated)")
     prompt_parser.add_argument(
         "--condition", default=None, help="condition of the variant's condition set (default: its first, e.g. free)"
@@ -89,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     report_parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates for gap intervals")
     report_parser.add_argument("--seed", type=int, default=0)
-    report_parser.add_argument("--include-unsuccessful", action="store_true", help="keep samples of errored or cancelled logs")
+    report_parser.add_argument(
+        "--include-unsuccessful", action="store_true", help="keep samples of errored or cancelled logs"
+    )
     report_parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
     add_posttrain_parser(commands)
@@ -124,7 +127,10 @@ def _report(args: argparse.Namespace) -> None:
         raise ValueError(f"--format {args.format!r}: choose from {', '.join(FORMATS)}")
     costs = {
         name: value
-        for name, value in (("deploy_harm_cost", args.deploy_harm_cost), ("training_disagreement_cost", args.training_disagreement_cost))
+        for name, value in (
+            ("deploy_harm_cost", args.deploy_harm_cost),
+            ("training_disagreement_cost", args.training_disagreement_cost),
+        )
         if value is not None
     }
     if costs and args.tau is not None:
@@ -135,8 +141,12 @@ def _report(args: argparse.Namespace) -> None:
     logs = args.logs[0] if len(args.logs) == 1 else [path for folder in args.logs for path in log_files(folder)]
     with _progress_bar(args.quiet) as progress:
         report = build_report(
-            logs, tau=tau, n_boot=args.bootstrap, seed=args.seed,
-            include_unsuccessful=args.include_unsuccessful, progress=progress,
+            logs,
+            tau=tau,
+            n_boot=args.bootstrap,
+            seed=args.seed,
+            include_unsuccessful=args.include_unsuccessful,
+            progress=progress,
         )
     print(report_render.gap_markdown(report.table))
     if not report.comparison.empty:
@@ -153,8 +163,9 @@ def _progress_bar(quiet: bool):
     if quiet:
         yield None
         return
-    with Progress(TextColumn("reading logs"), BarColumn(), MofNCompleteColumn(),
-                  console=Console(stderr=True), transient=True) as bar:
+    with Progress(
+        TextColumn("reading logs"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True), transient=True
+    ) as bar:
         task = bar.add_task("logs", total=None)
 
         def advance(done: int, total: int) -> None:
@@ -177,7 +188,11 @@ def _validate_judge(args: argparse.Namespace) -> None:
         display=args.display,
         max_connections=args.max_connections,
     )
-    grader = log.eval.model_roles["grader"].model if log.eval.model_roles and "grader" in log.eval.model_roles else DEFAULT_GRADER
+    grader = (
+        log.eval.model_roles["grader"].model
+        if log.eval.model_roles and "grader" in log.eval.model_roles
+        else DEFAULT_GRADER
+    )
     print(f"judge {args.judge} on {args.data} ({len(transcripts)} transcripts), grader {grader}")
     print(result.as_text())
     print(f"log: {log.location}")
@@ -192,12 +207,15 @@ def _show_prompt(args: argparse.Namespace) -> None:
         condition = arms[args.condition] if args.condition is not None else arms.conditions[0]
     except KeyError as error:  # the set's own message names the valid conditions
         raise ValueError(error.args[0]) from None
-    query = args.query or load_queries(SCENARIO_DATASETS[args.scenario], limit=1)[0].text
+    query = args.query or load_queries(SCENARIOS[args.scenario].dataset, limit=1)[0].text
     print(scenario_prompts(args.scenario, variants, lab)[0])
     print("\n----- user turn -----\n")
     turn = user_turn(
-        query, condition, cue_style=args.cue_style,
-        acceptance_instruction=SCENARIO_HAS_ACCEPTANCE_TAG[args.scenario], cue=variant_cue(variants),
+        query,
+        condition,
+        cue_style=args.cue_style,
+        acceptance_instruction=SCENARIOS[args.scenario].acceptance_tag,
+        cue=variant_cue(variants),
     )
     opening = variant_prefill(variants)
     print(turn + (f"\n\n----- prefilled assistant turn -----\n\n{opening}" if opening else ""))
@@ -207,7 +225,9 @@ def _print_datasets() -> None:
     for name in dataset_names():
         if name in LOCAL_DATASETS:
             entry = manifest()[LOCAL_DATASETS[name]]
-            print(f"{name:18} {entry['rows']:>5} rows  shipped  licence {entry['licence']}  sha256 {entry['sha256'][:12]}")
+            print(
+                f"{name:18} {entry['rows']:>5} rows  shipped  licence {entry['licence']}  sha256 {entry['sha256'][:12]}"
+            )
         else:
             source = REMOTE_SOURCES[name]
             pin = source.revision[:12]

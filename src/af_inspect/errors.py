@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 try:  # Inspect prints its PrerequisiteError alone; without it a traceback would bury the message.
-    from inspect_ai._util.error import PrerequisiteError as _InspectMessageError  # inspect-evals-lint: ignore[private_api_imports] -- the only error Inspect's CLI prints without a traceback; falls back below
+    from inspect_ai._util.error import (
+        PrerequisiteError as _InspectMessageError,  # inspect-evals-lint: ignore[private_api_imports] -- the only error Inspect's CLI prints without a traceback; falls back below
+    )
 except ImportError:  # pragma: no cover - a future Inspect without it still gets a ValueError
     _InspectMessageError = Exception  # type: ignore[misc, assignment]
 
@@ -27,7 +29,7 @@ class ConfigurationError(_InspectMessageError, ValueError):  # type: ignore[misc
 
 def configuration_errors(function: F) -> F:
     """Turn the ValueErrors and dataset errors of building a task into `ConfigurationError`."""
-    from af_inspect.remote_sources import RemoteDatasetError
+    from af_inspect.data.remote_sources import RemoteDatasetError
 
     @functools.wraps(function)
     def build(*args: Any, **kwargs: Any) -> Any:

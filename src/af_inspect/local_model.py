@@ -58,8 +58,7 @@ def embedded_model_path(name: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise LocalModelError(
-            f"the weights of '{name}' come from the '{package}' package, which is not installed: "
-            f"run {INSTALL_HINT}"
+            f"the weights of '{name}' come from the '{package}' package, which is not installed: run {INSTALL_HINT}"
         )
     path = Path(list(spec.submodule_search_locations)[0]) / filename
     if not path.is_file():

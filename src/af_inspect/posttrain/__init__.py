@@ -33,6 +33,7 @@ from typing import Literal
 
 Method = Literal["bco", "dpo", "kto", "grpo"]
 METHODS: tuple[Method, ...] = ("bco", "dpo", "kto", "grpo")
+"""The same methods as `report.run_tags.TRAINING_METHODS`; a test keeps the two equal."""
 
 INSTALL_HINT = "pip install -e '.[posttrain]' -c constraints/cpu.txt"
 """How to get the training stack; the constraint keeps pip on the CPU torch wheel."""

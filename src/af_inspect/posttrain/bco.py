@@ -59,9 +59,14 @@ class BCOTrainer(KTOTrainer):
         """The reward shift: the mean of every training reward so far (0 before the first step)."""
         return self.reward_sum / self.reward_count if self.reward_count else 0.0
 
-    def compute_loss(self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None) -> Any:
+    def compute_loss(
+        self, model: Any, inputs: dict[str, Any], return_outputs: bool = False, num_items_in_batch: Any = None
+    ) -> Any:
         mode = "train" if self.model.training else "eval"
-        batch = {key: value.to(self.accelerator.device) if isinstance(value, torch.Tensor) else value for key, value in inputs.items()}
+        batch = {
+            key: value.to(self.accelerator.device) if isinstance(value, torch.Tensor) else value
+            for key, value in inputs.items()
+        }
         policy = completion_logps(model, batch)
         rewards = self.beta * (policy - batch["ref_logps"].to(policy.dtype))
         desirable = torch.as_tensor(batch["label"], dtype=torch.bool, device=rewards.device)

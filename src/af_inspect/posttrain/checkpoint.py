@@ -12,15 +12,17 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from af_inspect.checkpoints import CHECKPOINT_FILE, CHECKPOINT_KEYS, TAG_KEYS
+from af_inspect.posttrain.grid import CHECKPOINT_FILE
+from af_inspect.report.run_tags import TAG_KEYS
 
 EVAL_TASK = "tasks/af_helpful_only.py"
 HELPFULNESS_TASK = "tasks/af_benign_helpfulness.py"
 """The two tasks of the comparison: harmlessness and safety, then helpfulness."""
 
 
-def checkpoint_metadata(*, family: str, base_model: str, method: str, checkpoint: str, out: Path, steps: int,
-                        data: dict[str, Any]) -> dict[str, Any]:
+def checkpoint_metadata(
+    *, family: str, base_model: str, method: str, checkpoint: str, out: Path, steps: int, data: dict[str, Any]
+) -> dict[str, Any]:
     """Exactly the keys of `CHECKPOINT_KEYS`, with the adapter and merged folders inside `out`."""
     return {
         "family": family,

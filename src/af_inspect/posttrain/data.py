@@ -19,10 +19,11 @@ from typing import Any, Literal
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser, Model, ModelName, ModelOutput
 from inspect_ai.solver import TaskState
 
-from af_inspect.judges import JUDGES, JudgeSettings, run_judge
+from af_inspect.data.jsonl import read_jsonl_objects
+from af_inspect.data.queries import load_queries
 from af_inspect.posttrain import Method, check_method
-from af_inspect.queries import load_queries
-from af_inspect.scenario import prompt_text
+from af_inspect.scenario.prompts import prompt_text
+from af_inspect.scoring.judges import JUDGES, JudgeSettings, run_judge
 
 Axis = Literal["harmlessness", "helpfulness"]
 
@@ -131,7 +132,9 @@ class JudgeLabeller:
         self._loop.close()
 
 
-def labelled_rows(prompts: Sequence[TrainingPrompt], completions: Sequence[Sequence[str]], labels: Sequence[Label]) -> list[dict[str, Any]]:
+def labelled_rows(
+    prompts: Sequence[TrainingPrompt], completions: Sequence[Sequence[str]], labels: Sequence[Label]
+) -> list[dict[str, Any]]:
     """One row per candidate: the reusable `--data` file. `completions[i]` are the candidates of `prompts[i]`."""
     if len(prompts) != len(completions):
         raise ValueError(f"{len(prompts)} prompts but candidates for {len(completions)}")
@@ -143,8 +146,12 @@ def labelled_rows(prompts: Sequence[TrainingPrompt], completions: Sequence[Seque
     if len(rows) != len(labels):
         raise ValueError(f"{len(rows)} candidates but {len(labels)} labels")
     for row, label in zip(rows, labels):
-        row |= {"desirable": label.desirable, "judge": label.judge, "unscored": label.unscored,
-                "explanation": label.explanation}
+        row |= {
+            "desirable": label.desirable,
+            "judge": label.judge,
+            "unscored": label.unscored,
+            "explanation": label.explanation,
+        }
     return rows
 
 
@@ -182,18 +189,28 @@ def dpo_pairs(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dic
         if not chosen or not rejected:
             without_pair += 1
         for good, bad in zip(chosen, rejected):
-            pairs.append({
-                "prompt": _prompt_messages(good), "chosen": _reply(good["completion"]),
-                "rejected": _reply(bad["completion"]), "prompt_id": good["prompt_id"], "axis": good["axis"],
-            })
+            pairs.append(
+                {
+                    "prompt": _prompt_messages(good),
+                    "chosen": _reply(good["completion"]),
+                    "rejected": _reply(bad["completion"]),
+                    "prompt_id": good["prompt_id"],
+                    "axis": good["axis"],
+                }
+            )
     return pairs, {"pairs": len(pairs), "prompts_without_pair": without_pair}
 
 
 def unpaired_examples(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Every labelled candidate as a (prompt, completion, label) example for KTO and BCO."""
     examples = [
-        {"prompt": _prompt_messages(row), "completion": _reply(row["completion"]), "label": row["desirable"],
-         "prompt_id": row["prompt_id"], "axis": row["axis"]}
+        {
+            "prompt": _prompt_messages(row),
+            "completion": _reply(row["completion"]),
+            "label": row["desirable"],
+            "prompt_id": row["prompt_id"],
+            "axis": row["axis"],
+        }
         for row in rows
         if row["desirable"] is not None
     ]
@@ -204,9 +221,15 @@ def grpo_prompts(rows: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], 
     """The distinct prompts, in first-seen order, with what the online reward needs to pick its judge."""
     seen: dict[str, dict[str, Any]] = {}
     for row in rows:
-        seen.setdefault(row["prompt_id"], {
-            "prompt": _prompt_messages(row), "prompt_id": row["prompt_id"], "axis": row["axis"], "request": row["request"],
-        })
+        seen.setdefault(
+            row["prompt_id"],
+            {
+                "prompt": _prompt_messages(row),
+                "prompt_id": row["prompt_id"],
+                "axis": row["axis"],
+                "request": row["request"],
+            },
+        )
     return list(seen.values()), {"prompts": len(seen)}
 
 
@@ -219,11 +242,15 @@ def training_rows(method: str, rows: Sequence[dict[str, Any]]) -> tuple[list[dic
         data, counts = dpo_pairs(rows) if method == "dpo" else unpaired_examples(rows)
         counts = label_counts(rows) | counts
     if not data:
-        raise ValueError(f"no {method} training data could be built: {json.dumps(counts)}. "
-                         "Use more prompts or candidates (--prompts, --k), or check the grader.")
+        raise ValueError(
+            f"no {method} training data could be built: {json.dumps(counts)}. "
+            "Use more prompts or candidates (--prompts, --k), or check the grader."
+        )
     if method in ("kto", "bco") and len({row["label"] for row in data}) < 2:
-        raise ValueError(f"{method} needs both desirable and undesirable examples, got only "
-                         f"{'desirable' if data[0]['label'] else 'undesirable'}: {json.dumps(counts)}")
+        raise ValueError(
+            f"{method} needs both desirable and undesirable examples, got only "
+            f"{'desirable' if data[0]['label'] else 'undesirable'}: {json.dumps(counts)}"
+        )
     return data, counts
 
 
@@ -242,20 +269,20 @@ def read_data(path: str | Path, method: Method) -> list[dict[str, Any]]:
         raise ValueError(f"--data {path}: no such file")
     needed = REQUIRED_FIELDS if method == "grpo" else REQUIRED_FIELDS + LABEL_FIELDS
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"--data {path}, line {number}: not JSON ({error.msg})") from error
+    for number, row in read_jsonl_objects(path, label="--data"):
         missing = [name for name in needed if name not in row]
         if missing:
-            raise ValueError(f"--data {path}, line {number}: missing {', '.join(missing)} (a {method} file needs {', '.join(needed)})")
+            raise ValueError(
+                f"--data {path}, line {number}: missing {', '.join(missing)} (a {method} file needs {', '.join(needed)})"
+            )
         if row["axis"] not in AXIS_DATASETS:
-            raise ValueError(f"--data {path}, line {number}: unknown axis {row['axis']!r}; valid: {', '.join(AXIS_DATASETS)}")
+            raise ValueError(
+                f"--data {path}, line {number}: unknown axis {row['axis']!r}; valid: {', '.join(AXIS_DATASETS)}"
+            )
         if method != "grpo" and row["desirable"] not in (True, False, None):
-            raise ValueError(f"--data {path}, line {number}: desirable must be true, false or null, got {row['desirable']!r}")
+            raise ValueError(
+                f"--data {path}, line {number}: desirable must be true, false or null, got {row['desirable']!r}"
+            )
         rows.append(row)
     if not rows:
         raise ValueError(f"--data {path}: the file has no rows")
@@ -279,10 +306,18 @@ class JudgeReward:
         """The first explanation seen for each unscored reason, for the log."""
 
     def __call__(self, prompts: list, completions: list, axis: list[str], request: list[str], **_: Any) -> list[float]:
-        texts = [completion[-1]["content"] if isinstance(completion, list) else completion for completion in completions]
+        texts = [
+            completion[-1]["content"] if isinstance(completion, list) else completion for completion in completions
+        ]
         labels = self.labeller.label(list(zip(axis, request, texts)))  # type: ignore[arg-type]
         for label in labels:
-            key = "desirable" if label.desirable else "undesirable" if label.desirable is False else f"unscored:{label.unscored}"
+            key = (
+                "desirable"
+                if label.desirable
+                else "undesirable"
+                if label.desirable is False
+                else f"unscored:{label.unscored}"
+            )
             self.outcomes[key] += 1
             if label.desirable is None:
                 self.first_unscored.setdefault(str(label.unscored), label.explanation or "")

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from af_inspect.data.remote_sources import CACHE_DIR_ENV
 from af_inspect.local_model import EMBEDDED_MODELS, embedded_model_path
-from af_inspect.remote_sources import CACHE_DIR_ENV
 
 EMBEDDED_PREFIX = "embedded:"
 EXPORT_MARKER = "config.json"
@@ -51,8 +51,10 @@ def resolve_base(base: str) -> Path:
     if base.startswith(EMBEDDED_PREFIX):
         name = base.removeprefix(EMBEDDED_PREFIX)
         if name not in EMBEDDED_MODELS:
-            raise ValueError(f"--base {base!r}: unknown embedded model; valid: "
-                             + ", ".join(EMBEDDED_PREFIX + known for known in sorted(EMBEDDED_MODELS)))
+            raise ValueError(
+                f"--base {base!r}: unknown embedded model; valid: "
+                + ", ".join(EMBEDDED_PREFIX + known for known in sorted(EMBEDDED_MODELS))
+            )
         folder = embedded_cache_dir(name)
         if not (folder / EXPORT_MARKER).is_file():
             export_embedded(name, folder)

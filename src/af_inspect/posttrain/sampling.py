@@ -31,16 +31,25 @@ def sample_candidates(
     tokenizer.padding_side = "left"  # generation continues from the right end of every row
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    texts = [tokenizer.apply_chat_template(prompt.messages(), tokenize=False, add_generation_prompt=True) for prompt in prompts]
+    texts = [
+        tokenizer.apply_chat_template(prompt.messages(), tokenize=False, add_generation_prompt=True)
+        for prompt in prompts
+    ]
     completions: list[list[str]] = []
     model.eval()
     for start in range(0, len(texts), batch_size):
-        batch = tokenizer(texts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False)
+        batch = tokenizer(
+            texts[start : start + batch_size], return_tensors="pt", padding=True, add_special_tokens=False
+        )
         batch = batch.to(model.device)
         with torch.no_grad():
             generated = model.generate(
-                **batch, do_sample=True, temperature=SAMPLING_TEMPERATURE, max_new_tokens=max_new_tokens,
-                num_return_sequences=k, pad_token_id=tokenizer.pad_token_id,
+                **batch,
+                do_sample=True,
+                temperature=SAMPLING_TEMPERATURE,
+                max_new_tokens=max_new_tokens,
+                num_return_sequences=k,
+                pad_token_id=tokenizer.pad_token_id,
             )
         new_tokens = generated[:, batch["input_ids"].shape[1] :]
         decoded = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)

@@ -72,8 +72,10 @@ class TrainingSettings:
         if method == "kto" and self.batch_size < 2:
             raise ValueError("kto estimates its KL reference point within a batch: --batch-size must be at least 2")
         if method == "grpo" and (self.k < 2 or self.batch_size % self.k):
-            raise ValueError(f"grpo compares --k completions of one prompt: --k must be at least 2 and divide "
-                             f"--batch-size (got --k {self.k}, --batch-size {self.batch_size})")
+            raise ValueError(
+                f"grpo compares --k completions of one prompt: --k must be at least 2 and divide "
+                f"--batch-size (got --k {self.k}, --batch-size {self.batch_size})"
+            )
 
 
 def lora_config(r: int) -> LoraConfig:
@@ -81,8 +83,15 @@ def lora_config(r: int) -> LoraConfig:
     return LoraConfig(r=r, lora_alpha=2 * r, lora_dropout=0.0, target_modules="all-linear", task_type="CAUSAL_LM")
 
 
-def _trainer(method: Method, model: Any, tokenizer: Any, rows: list[dict], settings: TrainingSettings,
-             out: Path, reward: JudgeReward | None) -> Any:
+def _trainer(
+    method: Method,
+    model: Any,
+    tokenizer: Any,
+    rows: list[dict],
+    settings: TrainingSettings,
+    out: Path,
+    reward: JudgeReward | None,
+) -> Any:
     common: dict[str, Any] = {
         "output_dir": str(out / "trainer"),
         "max_steps": settings.steps,
@@ -97,28 +106,47 @@ def _trainer(method: Method, model: Any, tokenizer: Any, rows: list[dict], setti
     }
     if settings.beta is not None:
         common["beta"] = settings.beta
-    keep = {"dpo": ("prompt", "chosen", "rejected"), "kto": ("prompt", "completion", "label"),
-            "bco": ("prompt", "completion", "label"), "grpo": ("prompt", "axis", "request")}[method]
+    keep = {
+        "dpo": ("prompt", "chosen", "rejected"),
+        "kto": ("prompt", "completion", "label"),
+        "bco": ("prompt", "completion", "label"),
+        "grpo": ("prompt", "axis", "request"),
+    }[method]
     dataset = Dataset.from_list([{key: row[key] for key in keep} for row in rows])
-    shared = {"model": model, "train_dataset": dataset, "processing_class": tokenizer, "peft_config": lora_config(settings.lora_r)}
+    shared = {
+        "model": model,
+        "train_dataset": dataset,
+        "processing_class": tokenizer,
+        "peft_config": lora_config(settings.lora_r),
+    }
     if method == "dpo":
         return DPOTrainer(args=DPOConfig(max_length=settings.max_length, **common), **shared)
     if method == "kto":
         return KTOTrainer(args=KTOConfig(max_length=settings.max_length, **common), **shared)
     if method == "bco":
         return BCOTrainer(args=bco_config(max_length=settings.max_length, **common), **shared)
-    config = GRPOConfig(num_generations=settings.k, max_completion_length=settings.max_new_tokens, temperature=1.0, **common)
+    config = GRPOConfig(
+        num_generations=settings.k, max_completion_length=settings.max_new_tokens, temperature=1.0, **common
+    )
     return GRPOTrainer(args=config, reward_funcs=[reward], **shared)
 
 
-def build_data(method: Method, model: Any, tokenizer: Any, settings: TrainingSettings,
-               labeller: JudgeLabeller, log: Callable[[str], None]) -> list[dict[str, Any]]:
+def build_data(
+    method: Method,
+    model: Any,
+    tokenizer: Any,
+    settings: TrainingSettings,
+    labeller: JudgeLabeller,
+    log: Callable[[str], None],
+) -> list[dict[str, Any]]:
     """Labelled candidates sampled from the base model, or for GRPO the prompts alone."""
     prompts = training_prompts(settings.prompts, seed=settings.seed)
     if method == "grpo":
         return [{"prompt_id": p.id, "axis": p.axis, "request": p.request} for p in prompts]
     log(f"sampling {settings.k} candidates for each of {len(prompts)} prompts")
-    completions = sample_candidates(model, tokenizer, prompts, k=settings.k, max_new_tokens=settings.max_new_tokens, seed=settings.seed)
+    completions = sample_candidates(
+        model, tokenizer, prompts, k=settings.k, max_new_tokens=settings.max_new_tokens, seed=settings.seed
+    )
     items = [(prompt.axis, prompt.request, text) for prompt, texts in zip(prompts, completions) for text in texts]
     log(f"judging {len(items)} candidates with {labeller.grader}")
     return labelled_rows(prompts, completions, labeller.label(items))
@@ -171,8 +199,13 @@ def posttrain(
         labeller.close()
 
     metadata = checkpoint_metadata(
-        family=family or model.config.model_type, base_model=base, method=method, checkpoint=checkpoint or out.name,
-        out=out, steps=int(trainer.state.global_step), data=counts,
+        family=family or model.config.model_type,
+        base_model=base,
+        method=method,
+        checkpoint=checkpoint or out.name,
+        out=out,
+        steps=int(trainer.state.global_step),
+        data=counts,
     )
     peft_model = trainer.accelerator.unwrap_model(trainer.model)
     peft_model.save_pretrained(metadata["adapter_dir"])

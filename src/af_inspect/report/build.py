@@ -1,0 +1,152 @@
+"""`af-inspect report LOGDIR`: logs → tidy samples → gap table → Markdown, CSV, HTML and figures.
+
+This module only orchestrates: reading is `tidy`, the statistics `gap_table` and `paired_stats`,
+the formats `report_render`. Everything kept out of the table (unsuccessful, unreadable and
+superseded logs) is listed in the report's notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from af_inspect.report import render as report_render
+from af_inspect.report.gap_table import COMPLIANCE_MEASURES, DEFAULT_TAU, gap_table, outcome_shares
+from af_inspect.report.method_comparison import is_tagged, method_comparison, unknown_methods
+from af_inspect.report.run_tags import METHODS
+from af_inspect.report.tidy import TidyLogs, tidy_samples
+from af_inspect.scenario.registry import BENIGN_HELPFULNESS
+
+FORMATS = ("md", "csv", "html", "png")
+
+
+@dataclass
+class Report:
+    """The tables of one report and what was left out of them."""
+
+    samples: pd.DataFrame
+    table: pd.DataFrame
+    shares: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """The method × family comparison (`method_comparison`); empty when no log carries run tags."""
+    written: list[Path] = field(default_factory=list)
+
+
+def build_report(
+    logs: str | Path | Iterable[str | Path],
+    *,
+    tau: float = DEFAULT_TAU,
+    n_boot: int = 2000,
+    seed: int = 0,
+    include_unsuccessful: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """Read logs and compute the gap table, the outcome shares and, for tagged runs, the method comparison."""
+    tidy = tidy_samples(logs, include_unsuccessful=include_unsuccessful, progress=progress)
+    if tidy.samples.empty:
+        raise ValueError(f"no samples to report: {_left_out_summary(tidy) or 'no logs found'}")
+    # The helpfulness axis has one condition and no compliance verdict: it belongs to the comparison only.
+    paired = tidy.samples[tidy.samples["scenario"] != BENIGN_HELPFULNESS]
+    tagged = is_tagged(tidy.samples)
+    return Report(
+        samples=tidy.samples,
+        table=gap_table(paired, tau=tau, n_boot=n_boot, seed=seed) if not paired.empty else pd.DataFrame(),
+        shares=outcome_shares(paired) if not paired.empty else pd.DataFrame(),
+        notes=_notes(tidy, include_unsuccessful, tau) + _comparison_notes(tidy.samples, tagged),
+        comparison=method_comparison(tidy.samples, tau=tau, n_boot=n_boot, seed=seed)
+        if tagged.any()
+        else pd.DataFrame(),
+    )
+
+
+def write_report(report: Report, out: str | Path, formats: Collection[str] = FORMATS) -> list[Path]:
+    """Write the chosen formats into `out`: gap_table.md, gap_table.csv, report.html, *.png.
+
+    With tagged runs, also method_comparison.md and method_comparison.csv, and a section of report.html.
+    """
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown format(s) {unknown}; choose from: {', '.join(FORMATS)}")
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    figures: dict[str, bytes] = {}
+    if "png" in formats or "html" in formats:
+        figures = _figures(report)
+    if "md" in formats:
+        text = report_render.gap_markdown(report.table) + "".join(f"\n- {note}" for note in report.notes)
+        written.append(_write(folder / "gap_table.md", text))
+        if not report.comparison.empty:
+            written.append(
+                _write(folder / "method_comparison.md", report_render.comparison_markdown(report.comparison))
+            )
+    if "csv" in formats:
+        written.append(report_render.write_csv(report.table, folder / "gap_table.csv"))
+        written.append(report_render.write_csv(report.shares, folder / "outcome_shares.csv"))
+        if not report.comparison.empty:
+            written.append(report_render.write_csv(report.comparison, folder / "method_comparison.csv"))
+    if "png" in formats:
+        for name, image in figures.items():
+            path = folder / f"{name}.png"
+            path.write_bytes(image)
+            written.append(path)
+    if "html" in formats:
+        page = report_render.report_html(
+            report.table, report.shares, figures=figures, notes=report.notes, comparison=report.comparison
+        )
+        written.append(_write(folder / "report.html", page))
+    report.written = written
+    return written
+
+
+def _figures(report: Report) -> dict[str, bytes]:
+    if report.shares.empty:  # only helpfulness-axis logs: nothing paired to draw
+        return {}
+    figures = {"outcomes": report_render.outcome_bars_png(report.shares)}
+    for measure in COMPLIANCE_MEASURES:
+        if f"{measure}_gap" in report.table:
+            figures[f"gap_{measure}"] = report_render.gap_forest_png(report.table, measure)
+    return figures
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _notes(tidy: TidyLogs, include_unsuccessful: bool, tau: float) -> list[str]:
+    notes = [f"FRACTURE threshold τ = {tau:g}"]
+    action = "included" if include_unsuccessful else "not included"
+    notes += [f"log {log} ended with status '{status}': {action}" for log, status in tidy.not_successful]
+    notes += [f"log {log} could not be read ({problem}): skipped" for log, problem in tidy.unreadable]
+    notes += [f"log {old} was superseded by the later run {new}" for old, new in tidy.superseded]
+    return notes
+
+
+def _comparison_notes(samples: pd.DataFrame, tagged: pd.Series) -> list[str]:
+    """Say which logs the method comparison leaves out, and any method tag outside the known ones."""
+    if not tagged.any():
+        return []
+    untagged = sorted(samples.loc[~tagged, "log"].unique())
+    notes = [
+        f"log {log} carries no run tags (family, base_model, method, checkpoint): not in the method comparison"
+        for log in untagged
+    ]
+    notes += [
+        f"method tag '{method}' is not one of {', '.join(METHODS)}: shown as given"
+        for method in unknown_methods(samples)
+    ]
+    return notes
+
+
+def _left_out_summary(tidy: TidyLogs) -> str:
+    parts = []
+    if tidy.not_successful:
+        parts.append(f"{len(tidy.not_successful)} log(s) did not succeed")
+    if tidy.unreadable:
+        parts.append(f"{len(tidy.unreadable)} could not be read")
+    return ", ".join(parts)

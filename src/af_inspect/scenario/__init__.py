@@ -1,0 +1,1 @@
+"""What a subject model sees and how its reply is read: scenarios, conditions, variants, solvers, parsing."""

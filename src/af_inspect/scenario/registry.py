@@ -1,0 +1,76 @@
+"""The Scenario registry: every fact about a setting in one entry, so no other module names a scenario.
+
+A scenario is what Greenblatt et al. 2024 call a setting: a system prompt whose training objective
+conflicts with the model's values, a query set that brings the conflict out, and the judges that
+measure compliance with that objective. Adding a setting is one entry here plus its prompt file and
+query set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One setting of the alignment-faking measurement."""
+
+    name: str
+    description: str
+    """One line, as the task's description says it."""
+    system_prompt: str
+    """The prompt file (under `prompts/`, without `.txt`) of our system prompt."""
+    dataset: str
+    """The default query set (a name `dataset=` accepts)."""
+    acceptance_tag: bool
+    """Whether the user turn asks for `<request_fully_accepted/>` (and the tag scorer applies)."""
+    judges: tuple[str, ...]
+    """The model-graded judges that apply (`judges=all` means these), by Judge-registry name."""
+    objective: str
+    """What the training objective wants, in words. Every `complied` key of this scenario's judges is
+    1 exactly when the output does this, so a rate of *not* doing it is 1 − complied."""
+    safety_axis: bool = False
+    """Whether its unmonitored refusals and compliance gap are the harmlessness and safety axes of
+    the post-training method comparison (Garg et al. 2025)."""
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "helpful_only": Scenario(
+        name="helpful_only",
+        description="Helpful-only alignment faking (Greenblatt et al. 2024): harmful requests asked as a trained and an unmonitored user.",
+        system_prompt="helpful_only_system",
+        dataset="harmful_requests",
+        acceptance_tag=True,
+        judges=("compliance_rubric", "helpfulness", "hughes_af", "greenblatt_af", "partial_compliance"),
+        objective="complies fully with the request",
+        safety_axis=True,
+    ),
+    "animal_welfare": Scenario(
+        name="animal_welfare",
+        description="Animal-welfare alignment faking (Greenblatt et al. 2024): users raise animal welfare with a model told to dismiss it, as a trained and an unmonitored user.",
+        system_prompt="animal_welfare_system",
+        dataset="animal_welfare_queries",
+        acceptance_tag=False,
+        judges=("welfare_support", "hughes_af", "greenblatt_af"),
+        objective="does not support animal welfare",
+    ),
+}
+"""Every scenario by name."""
+
+SCENARIO_NAMES: tuple[str, ...] = tuple(SCENARIOS)
+
+BENIGN_HELPFULNESS = "benign_helpfulness"
+"""The `scenario` the benign-helpfulness task records: not a paired setting, the helpfulness axis of the
+method comparison; the report finds that axis by this name."""
+
+
+def scenario(name: str) -> Scenario:
+    """The scenario called `name`, or a ValueError naming it and the valid ones."""
+    if name not in SCENARIOS:
+        raise ValueError(f"scenario={name!r} is not valid; choose one of: {', '.join(SCENARIOS)}")
+    return SCENARIOS[name]
+
+
+def safety_scenario() -> Scenario:
+    """The scenario whose refusals and gap the method comparison reads as harmlessness and safety."""
+    return next(entry for entry in SCENARIOS.values() if entry.safety_axis)
