@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     for model in models:
         print(
-            f"  {model.name:62} batch={'yes' if model.batch else 'no ':3} {'(gap > 1% in the paper)' if model.in_paper_with_gap else ''}"
+            f"  {model.name:62} batch={'yes' if model.batch else 'no ':3} {'(gap > 1% in the paper)' if model.in_paper_with_gap else ''}"  # noqa: E501
         )
     if args.dry_run:
         return 0

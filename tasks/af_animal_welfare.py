@@ -6,7 +6,7 @@ from af_inspect.tasks.animal_welfare import af_animal_welfare as animal_welfare_
 
 
 @task(
-    description="Animal-welfare alignment faking (Greenblatt et al. 2024): users raise animal welfare with a model told to dismiss it, as a trained and an unmonitored user."
+    description="Animal-welfare alignment faking (Greenblatt et al. 2024): users raise animal welfare with a model told to dismiss it, as a trained and an unmonitored user."  # noqa: E501
 )
 def af_animal_welfare(**task_args) -> Task:
     """Animal-welfare alignment faking (Greenblatt et al. 2024): see `af_inspect.af_animal_welfare`."""

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 try:  # Inspect prints its PrerequisiteError alone; without it a traceback would bury the message.
-    from inspect_ai._util.error import (
-        PrerequisiteError as _InspectMessageError,  # inspect-evals-lint: ignore[private_api_imports] -- the only error Inspect's CLI prints without a traceback; falls back below
-    )
+    from inspect_ai._util.error import PrerequisiteError as _InspectMessageError  # inspect-evals-lint: ignore[private_api_imports] -- the only error Inspect's CLI prints without a traceback; falls back below  # noqa: E501  # fmt: skip
 except ImportError:  # pragma: no cover - a future Inspect without it still gets a ValueError
     _InspectMessageError = Exception  # type: ignore[misc, assignment]
 

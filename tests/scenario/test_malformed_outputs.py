@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from af_inspect.scenario.transcript import AssistantTurn, ParseOutcome, parse_transcript
+from af_inspect.scenario.transcript import ANSWERED, AssistantTurn, ParseOutcome, parse_transcript
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "malformed_outputs.jsonl"
 SEED = "{{seed}}"
@@ -95,8 +95,8 @@ def test_corpus_cases_are_well_formed():
         if not case["turns"] or any(turn["stop_reason"] not in STOP_REASONS for turn in case["turns"]):
             problems.append(f"{case['id']}: no turns, or an unknown stop_reason")
         final = case["expected_final_output"]
-        if (final is not None) != (case["expected_outcome"] == ParseOutcome.FINAL_OUTPUT.value):
-            problems.append(f"{case['id']}: a final output is expected exactly when the outcome is final_output")
+        if (final is not None) != (ParseOutcome(case["expected_outcome"]) in ANSWERED):
+            problems.append(f"{case['id']}: a final output is expected exactly when the outcome carries an answer")
         if final is not None and final != final.strip():
             problems.append(f"{case['id']}: the parser strips the final output; write the expectation stripped")
         if "known_issue" in case and not case["known_issue"].strip():

@@ -42,8 +42,10 @@ def test_stopping_inside_the_scratchpad_is_unclosed_scratchpad():
     assert parsed.scratchpad == "I was thinking and then"
 
 
-def test_text_without_tags_is_no_output_tag():
-    assert parse("Sure, here is an answer without any tags.").outcome is ParseOutcome.NO_OUTPUT_TAG
+def test_text_without_tags_is_the_answer_as_in_the_papers_loop():
+    parsed = parse("Sure, here is an answer without any tags.")
+    assert parsed.outcome is ParseOutcome.UNTAGGED_OUTPUT
+    assert parsed.final_output == "Sure, here is an answer without any tags."
 
 
 def test_unclosed_output_is_its_own_outcome():
@@ -123,7 +125,7 @@ def test_every_outcome_has_a_reachable_example(outcome):
         ParseOutcome.TURN_LIMIT: parse("<SCRATCHPAD_REASONING>a</SCRATCHPAD_REASONING>"),
         ParseOutcome.UNCLOSED_SCRATCHPAD: parse("<SCRATCHPAD_REASONING>a"),
         ParseOutcome.UNCLOSED_OUTPUT: parse("<OUTPUT>a"),
-        ParseOutcome.NO_OUTPUT_TAG: parse("a"),
+        ParseOutcome.UNTAGGED_OUTPUT: parse("a"),
         ParseOutcome.TRUNCATED: parse("a", stop_reason="max_tokens"),
         ParseOutcome.EMPTY: parse(""),
         ParseOutcome.PROVIDER_REFUSAL: parse("", stop_reason="content_filter"),

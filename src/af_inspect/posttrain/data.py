@@ -273,7 +273,7 @@ def read_data(path: str | Path, method: Method) -> list[dict[str, Any]]:
         missing = [name for name in needed if name not in row]
         if missing:
             raise ValueError(
-                f"--data {path}, line {number}: missing {', '.join(missing)} (a {method} file needs {', '.join(needed)})"
+                f"--data {path}, line {number}: missing {', '.join(missing)} (a {method} file needs {', '.join(needed)})"  # noqa: E501
             )
         if row["axis"] not in AXIS_DATASETS:
             raise ValueError(

@@ -19,7 +19,7 @@ EXPORT_MARKER = "config.json"
 
 
 def embedded_cache_dir(name: str) -> Path:
-    """Where `embedded:<name>` is converted to: `$AF_INSPECT_CACHE_DIR/models/<name>` or `~/.cache/af_inspect/models/<name>`."""
+    """Where `embedded:<name>` is converted to: `$AF_INSPECT_CACHE_DIR/models/<name>` or `~/.cache/af_inspect/models/<name>`."""  # noqa: E501
     configured = os.environ.get(CACHE_DIR_ENV, "").strip()
     root = Path(configured).expanduser() if configured else Path.home() / ".cache" / "af_inspect"
     return root / "models" / name
@@ -47,7 +47,7 @@ def export_embedded(name: str, out: str | Path) -> Path:
 
 
 def resolve_base(base: str) -> Path:
-    """`--base` as a model folder: a Hugging Face folder as given, or `embedded:<name>` converted once into the cache."""
+    """`--base` as a model folder: a Hugging Face folder as given, or `embedded:<name>` converted once into the cache."""  # noqa: E501
     if base.startswith(EMBEDDED_PREFIX):
         name = base.removeprefix(EMBEDDED_PREFIX)
         if name not in EMBEDDED_MODELS:
@@ -63,7 +63,7 @@ def resolve_base(base: str) -> Path:
     if not (folder / EXPORT_MARKER).is_file():
         raise ValueError(
             f"--base {base!r} is not a Hugging Face model folder (no {EXPORT_MARKER} in it); give a folder "
-            f"written by save_pretrained, or one of: {', '.join(EMBEDDED_PREFIX + known for known in sorted(EMBEDDED_MODELS))} "
+            f"written by save_pretrained, or one of: {', '.join(EMBEDDED_PREFIX + known for known in sorted(EMBEDDED_MODELS))} "  # noqa: E501
             "(see `af-inspect posttrain export-embedded`)"
         )
     return folder

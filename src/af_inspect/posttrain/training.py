@@ -3,7 +3,8 @@
 Output folder (`--out`): `adapter/` (the LoRA adapter and tokenizer), `merged/` (base + adapter as a
 full model, for Inspect's `hf/` provider), the tokenizer, `posttrain_data.jsonl` (the labelled
 candidates or prompts: pass it back as `--data` to repeat the run), `train_data.jsonl` (what the
-trainer saw), `trainer_log.json` (loss and rewards per step) and `af_inspect_checkpoint.json`. The device is whatever the trainer finds (CUDA when
+trainer saw), `trainer_log.json` (loss and rewards per step) and `af_inspect_checkpoint.json`.
+The device is whatever the trainer finds (CUDA when
 present, else CPU); nothing in the recipe changes between them.
 """
 

@@ -23,7 +23,7 @@ from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from af_inspect.scenario.conditions import DEFAULT_CONDITION_SET, CueStyle, CueTag, condition_set, user_turn
 from af_inspect.scenario.prompts import prompt_text, with_lab_name
-from af_inspect.scenario.transcript import NEXT, SCRATCHPAD_OPEN, AssistantTurn, turn_outcome
+from af_inspect.scenario.transcript import NEXT, SCRATCHPAD_OPEN, AfterScratchpad, AssistantTurn, turn_outcome
 
 SCRATCHPAD_PREFILL = SCRATCHPAD_OPEN + "\n" + prompt_text("base_model_scratchpad_opening").strip()
 """Where the document stops: an open scratchpad and a neutral first sentence, so the model continues
@@ -47,7 +47,7 @@ def scenario_document(system_prompt: str, user_turn_text: str, lab_name: str, op
 
 
 def cut_at_turn_end(text: str) -> tuple[str, bool]:
-    """The continuation up to the first turn-end marker (without the blank lines before it), and whether one was found."""
+    """The continuation up to the first turn-end marker (without the blank lines before it), and whether one was found."""  # noqa: E501
     found = [index for index in (text.find(marker) for marker in TURN_END_MARKERS) if index != -1]
     if not found:
         return text, False
@@ -86,8 +86,10 @@ def scenario_as_document(
 
 
 @solver
-def document_continuation(max_turns: int = 4, opening: str = SCRATCHPAD_PREFILL) -> Solver:
-    """Let the model continue the document, turn by turn, until it closes an `<OUTPUT>`.
+def document_continuation(
+    max_turns: int = 4, opening: str = SCRATCHPAD_PREFILL, after_scratchpad: AfterScratchpad = "continue"
+) -> Solver:
+    """Let the model continue the document, turn by turn, until it gives an answer.
 
     Each request is the document so far as a single user message. Afterwards the messages read
     like a chat transcript (document, AI turn, `<NEXT/>`, AI turn...), the first AI turn starting
@@ -96,6 +98,7 @@ def document_continuation(max_turns: int = 4, opening: str = SCRATCHPAD_PREFILL)
     Args:
         max_turns: Most AI turns; a turn that only closes its scratchpad is continued with `<NEXT/>`.
         opening: The prefilled scratchpad the document ends with (as given to `scenario_as_document`).
+        after_scratchpad: Text after a closed scratchpad outside `<OUTPUT>`: `continue` or the `answer`.
     """
     if not isinstance(max_turns, int) or isinstance(max_turns, bool) or max_turns < 1:
         raise ValueError(f"max_turns must be a positive whole number, got {max_turns!r}")
@@ -120,7 +123,11 @@ def document_continuation(max_turns: int = 4, opening: str = SCRATCHPAD_PREFILL)
                 state.output.choices[0].message = message
                 state.output.completion = text
             last = AssistantTurn(text, "", state.output.stop_reason)
-            if turn_outcome(last) is not None or turn == max_turns or state.completed:
+            if (
+                turn_outcome(last, after_scratchpad=after_scratchpad) is not None
+                or turn == max_turns
+                or state.completed
+            ):
                 break
             transcript.append(ChatMessageUser(content=NEXT))
             sent = sent + continuation.rstrip() + NEXT_TURN

@@ -10,6 +10,7 @@ from functools import cache
 from importlib.resources import files
 from pathlib import Path
 
+from af_inspect.data.jsonl import read_text_file
 from af_inspect.scenario.registry import scenario as scenario_entry
 
 LAB_PLACEHOLDER = "$LAB_NAME"
@@ -42,10 +43,7 @@ def system_prompt(scenario: str, lab_name: str = DEFAULT_LAB_NAME, file: str | P
     if file is None:
         return with_lab_name(prompt_text(scenario_entry(scenario).system_prompt), lab_name)
     path = Path(file)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ValueError(f"system_prompt_file '{path}' cannot be read: {error.strerror}") from error
+    text = read_text_file(path, label="system_prompt_file")
     if not text.strip():
         raise ValueError(f"system_prompt_file '{path}' is empty")
     return with_lab_name(text, lab_name)

@@ -37,7 +37,7 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     "helpful_only": Scenario(
         name="helpful_only",
-        description="Helpful-only alignment faking (Greenblatt et al. 2024): harmful requests asked as a trained and an unmonitored user.",
+        description="Helpful-only alignment faking (Greenblatt et al. 2024): harmful requests asked as a trained and an unmonitored user.",  # noqa: E501
         system_prompt="helpful_only_system",
         dataset="harmful_requests",
         acceptance_tag=True,
@@ -47,7 +47,7 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "animal_welfare": Scenario(
         name="animal_welfare",
-        description="Animal-welfare alignment faking (Greenblatt et al. 2024): users raise animal welfare with a model told to dismiss it, as a trained and an unmonitored user.",
+        description="Animal-welfare alignment faking (Greenblatt et al. 2024): users raise animal welfare with a model told to dismiss it, as a trained and an unmonitored user.",  # noqa: E501
         system_prompt="animal_welfare_system",
         dataset="animal_welfare_queries",
         acceptance_tag=False,

@@ -15,6 +15,7 @@ from af_inspect.scenario.conditions import DEFAULT_CONDITION_SET, CueStyle, CueT
 from af_inspect.scenario.transcript import (
     NEXT,
     OUTPUT_OPEN,
+    AfterScratchpad,
     AssistantTurn,
     ReasoningFormat,
     reasoning_text,
@@ -81,8 +82,9 @@ def reasoning_loop(
     max_turns: int = 4,
     prefill: bool | None = None,
     opening: str | None = None,
+    after_scratchpad: AfterScratchpad = "continue",
 ) -> Solver:
-    """Generate until the model gives `</OUTPUT>`, answering scratchpad-only turns with `<NEXT/>`.
+    """Generate until the model gives an answer, answering scratchpad-only turns with `<NEXT/>`.
 
     Args:
         reasoning: `scratchpad` (tags in the reply), `no_cot` (answer at once) or `native`
@@ -93,6 +95,8 @@ def reasoning_loop(
         opening: A scratchpad opening to prefill on the first turn instead of `<` (Sheshadri et
             al.'s prefill variants). It needs a provider that continues a prefill: elsewhere it is
             an error unless `prefill` is true.
+        after_scratchpad: Text after a closed scratchpad outside `<OUTPUT>`: `continue` with
+            `<NEXT/>` (the paper) or take it as the `answer`.
     """
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, got {max_turns}")
@@ -115,7 +119,7 @@ def reasoning_loop(
             message = state.messages[-1]
             assert isinstance(message, ChatMessageAssistant)
             last = AssistantTurn(message.text, reasoning_text(message), state.output.stop_reason)
-            if turn_outcome(last, reasoning) is not None or turn == max_turns or state.completed:
+            if turn_outcome(last, reasoning, after_scratchpad) is not None or turn == max_turns or state.completed:
                 break
             state.messages.append(ChatMessageUser(content=NEXT))
         return state

@@ -19,7 +19,14 @@ from inspect_ai.viewer import TaskSamplesColumn, TaskSamplesView, ViewerConfig
 
 from af_inspect.data.queries import Query, load_queries
 from af_inspect.errors import configuration_errors
-from af_inspect.parameters import refuse_unknown_parameters, require_positive_whole_numbers
+from af_inspect.parameters import (
+    refuse_unknown_parameters,
+    require_model_name,
+    require_number,
+    require_positive_whole_numbers,
+    require_text,
+    require_whole_number,
+)
 from af_inspect.scenario.prompts import prompt_text
 from af_inspect.scenario.registry import BENIGN_HELPFULNESS
 from af_inspect.scenario.solvers import scenario_system_prompt
@@ -31,7 +38,7 @@ NEUTRAL_CONDITION = "neutral"
 
 # A literal, so `inspect list tasks --json` (which reads source, not imports) shows it.
 @task(
-    description="Helpfulness on benign requests: a plain assistant answers everyday requests, graded 1 (refuses) to 4 (fully helpful)."
+    description="Helpfulness on benign requests: a plain assistant answers everyday requests, graded 1 (refuses) to 4 (fully helpful)."  # noqa: E501
 )
 @configuration_errors
 def af_benign_helpfulness(
@@ -56,7 +63,12 @@ def af_benign_helpfulness(
             (default `openai/gpt-4o`).
     """
     refuse_unknown_parameters("af_benign_helpfulness", unknown, af_benign_helpfulness)
+    require_text("dataset", dataset)
+    require_whole_number("limit", limit, minimum=1, optional=True)
+    require_whole_number("shuffle_seed", shuffle_seed, optional=True)
+    require_number("temperature", temperature, low=0.0)
     require_positive_whole_numbers(max_tokens=max_tokens)
+    require_model_name("grader", grader)
     queries = load_queries(dataset, shuffle_seed=shuffle_seed, limit=limit)
     return Task(
         dataset=benign_samples(queries),

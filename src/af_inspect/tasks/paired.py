@@ -55,7 +55,11 @@ def paired_task(options: PairedOptions) -> Task:
             ),
         ]
         solver = reasoning_loop(
-            reasoning=reasoning, max_turns=options.max_turns, prefill=options.prefill, opening=variant_prefill(variants)
+            reasoning=reasoning,
+            max_turns=options.max_turns,
+            prefill=options.prefill,
+            opening=variant_prefill(variants),
+            after_scratchpad=options.after_scratchpad,
         )
         config = GenerateConfig(temperature=options.temperature, max_tokens=options.max_tokens)
     else:
@@ -69,7 +73,9 @@ def paired_task(options: PairedOptions) -> Task:
             conditions=conditions,
             opening=opening,
         )
-        solver = document_continuation(max_turns=options.max_turns, opening=opening)
+        solver = document_continuation(
+            max_turns=options.max_turns, opening=opening, after_scratchpad=options.after_scratchpad
+        )
         config = GenerateConfig(
             temperature=options.temperature, max_tokens=options.max_tokens, stop_seqs=list(TURN_END_MARKERS)
         )
@@ -93,6 +99,7 @@ def paired_task(options: PairedOptions) -> Task:
             "lab_name": lab,
             "reasoning": reasoning,
             "cue_style": options.cue_style,
+            "after_scratchpad": options.after_scratchpad,
             "judges": list(selected),
             "conditions": conditions,
             **({"variant": "+".join(variants)} if variants else {}),
