@@ -23,7 +23,8 @@ from inspect_ai.model import get_model
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from af_inspect import af_helpful_only  # noqa: E402
-from af_inspect.offline.server import ChatRequest, LocalOpenAIServer  # noqa: E402
+from af_inspect.offline.chat import ChatRequest  # noqa: E402
+from af_inspect.offline.server import LocalOpenAIServer  # noqa: E402
 from conftest import scripted_model  # noqa: E402 - the scripted subject the tests use
 
 TARGET = 1.2

@@ -68,7 +68,8 @@ def main() -> None:
         raise SystemExit(f"expected {samples * TURNS} requests for {samples} samples, the server saw {requests}")
     ideal = samples * TURNS * args.latency / args.connections
     print(
-        f"{samples} samples × {TURNS} turns, latency {args.latency:g} s ± {args.jitter:.0%}, {args.connections} connections; "
+        f"{samples} samples × {TURNS} turns, latency {args.latency:g} s ± {args.jitter:.0%}, "
+        f"{args.connections} connections; "
         f"{requests} requests served"
     )
     print(f"ideal (samples × turns × latency / connections): {ideal:6.2f} s")

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 try:  # Inspect prints its PrerequisiteError alone; without it a traceback would bury the message.
-    from inspect_ai._util.error import PrerequisiteError as _InspectMessageError  # inspect-evals-lint: ignore[private_api_imports] -- the only error Inspect's CLI prints without a traceback; falls back below  # noqa: E501  # fmt: skip
+    from inspect_ai._util.error import (
+        PrerequisiteError as _InspectMessageError,  # inspect-evals-lint: ignore[private_api_imports] -- the only error Inspect's CLI prints without a traceback; falls back below  # noqa: E501  # fmt: skip
+    )
 except ImportError:  # pragma: no cover - a future Inspect without it still gets a ValueError
     _InspectMessageError = Exception  # type: ignore[misc, assignment]
 
@@ -25,9 +27,14 @@ class ConfigurationError(_InspectMessageError, ValueError):  # type: ignore[misc
         return self.message
 
 
+class FixableError(RuntimeError):
+    """A failure outside the package that the user can fix (an unreachable or changed remote file), said in
+    one message naming the thing and what to do.
+    """
+
+
 def configuration_errors(function: F) -> F:
-    """Turn the ValueErrors and dataset errors of building a task into `ConfigurationError`."""
-    from af_inspect.data.remote_sources import RemoteDatasetError
+    """Turn the ValueErrors and fixable errors of building a task into `ConfigurationError`."""
 
     @functools.wraps(function)
     def build(*args: Any, **kwargs: Any) -> Any:
@@ -35,7 +42,7 @@ def configuration_errors(function: F) -> F:
             return function(*args, **kwargs)
         except ConfigurationError:
             raise
-        except (ValueError, RemoteDatasetError) as error:
+        except (ValueError, FixableError) as error:
             raise ConfigurationError(str(error)) from error
 
     return build  # type: ignore[return-value]

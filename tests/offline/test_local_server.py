@@ -18,14 +18,10 @@ from http.client import RemoteDisconnected
 import pytest
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, ModelOutput, get_model
 
-from af_inspect.offline.server import (
-    AttemptRecord,
-    ChatRequest,
-    FaultPlan,
-    LocalOpenAIServer,
-    RequestRecord,
-    count_tokens,
-)
+from af_inspect.offline.billing import RequestRecord, count_tokens
+from af_inspect.offline.chat import ChatRequest
+from af_inspect.offline.faults import FaultPlan
+from af_inspect.offline.server import AttemptRecord, LocalOpenAIServer
 
 LONG_SYSTEM_PROMPT = "word " * 1500
 """1500 tokens; with the role labels, two requests sharing it share 1504 tokens: 'system', ':', 1500

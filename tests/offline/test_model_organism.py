@@ -9,16 +9,16 @@ from inspect_ai import eval
 from inspect_ai.model import get_model
 
 from af_inspect import af_helpful_only
+from af_inspect.offline.chat import ChatRequest
 from af_inspect.offline.organism import (
     ORGANISM_AF_MARKER,
     OrganismRates,
-    combined_responder,
     organism_decision,
     organism_responder,
     scenario_query,
-    scripted_judge_responder,
 )
-from af_inspect.offline.server import ChatRequest, LocalOpenAIServer
+from af_inspect.offline.scripted_grader import combined_responder, scripted_judge_responder
+from af_inspect.offline.server import LocalOpenAIServer
 from af_inspect.scenario.conditions import CONDITIONS, user_turn
 from af_inspect.scoring.judges import JUDGE_NAMES, JUDGES
 from af_inspect.scoring.verdict import judge_material, parse_verdict

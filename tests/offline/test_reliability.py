@@ -16,8 +16,10 @@ from inspect_ai.log import list_eval_logs, read_eval_log
 from inspect_ai.model import get_model
 
 from af_inspect import af_helpful_only, load_queries
-from af_inspect.offline.organism import OrganismRates, combined_responder, organism_decision, organism_responder
-from af_inspect.offline.server import FaultPlan, LocalOpenAIServer
+from af_inspect.offline.faults import FaultPlan
+from af_inspect.offline.organism import OrganismRates, organism_decision, organism_responder
+from af_inspect.offline.scripted_grader import combined_responder
+from af_inspect.offline.server import LocalOpenAIServer
 from af_inspect.report.gap_table import gap_table
 from af_inspect.report.tidy import tidy_samples
 

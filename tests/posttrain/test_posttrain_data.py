@@ -12,7 +12,7 @@ import pytest
 from inspect_ai.model import get_model
 
 from af_inspect.cli import main
-from af_inspect.offline.organism import scripted_judge_responder
+from af_inspect.offline.scripted_grader import scripted_judge_responder
 from af_inspect.offline.server import LocalOpenAIServer
 from af_inspect.posttrain import METHODS, check_method
 from af_inspect.posttrain import cli as posttrain_cli

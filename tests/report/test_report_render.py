@@ -9,14 +9,10 @@ from statistics import NormalDist
 import pandas as pd
 import pytest
 
+from af_inspect.report.figures import gap_forest_png, outcome_bars_png
 from af_inspect.report.gap_table import gap_table, outcome_shares
-from af_inspect.report.render import (
-    gap_forest_png,
-    gap_markdown,
-    outcome_bars_png,
-    report_html,
-    write_csv,
-)
+from af_inspect.report.html import report_html
+from af_inspect.report.tables import gap_markdown, write_csv
 
 NAN = math.nan
 PNG = b"\x89PNG"

@@ -330,9 +330,8 @@ def test_the_report_command_sets_tau_from_the_two_costs(log_dir, tmp_path, capsy
 
 
 def test_judge_measures_reach_the_gap_table_with_hand_computed_values(log_dir):
-    from test_judges_in_task import grading, subject
-
     from conftest import scripted_grader
+    from scoring.test_judges_in_task import grading, subject
 
     eval(
         af_helpful_only(limit=3, af_votes=3),

@@ -6,12 +6,14 @@ import argparse
 import sys
 import time
 
-from af_inspect.offline.organism import OrganismRates, combined_responder
-from af_inspect.offline.server import FaultPlan, LocalOpenAIServer
+from af_inspect.offline.faults import FaultPlan
+from af_inspect.offline.organism import OrganismRates
+from af_inspect.offline.scripted_grader import combined_responder
+from af_inspect.offline.server import LocalOpenAIServer
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve the scripted model organism and its judges (`model_organism`) until interrupted."""
+    """Serve the scripted model organism and its judges (`scripted_grader.combined_responder`) until interrupted."""
     parser = argparse.ArgumentParser(
         prog="python -m af_inspect.local_server",
         description="Serve a scripted alignment-faking model organism and a scripted grader for all "

@@ -9,233 +9,37 @@ answers deterministically and keeps exact token accounting to assert on. Replies
         model = get_model("openai-api/local/judge", base_url=server.base_url, api_key="local")
 
 From the command line, set LOCAL_BASE_URL=<server.base_url> and LOCAL_API_KEY=local and pass
-`--model openai-api/local/<name>`. `python -m af_inspect.local_server` serves a scripted model
-organism and its judges this way (see `model_organism` and `main`).
+`--model openai-api/local/<name>`. `python -m af_inspect.local_server` serves the scripted model
+organism and its judges this way (see `offline/cli.py`).
 
-Billing follows OpenAI: the prompt is counted once per request whatever `n`, completion tokens are
-summed over the returned choices, and automatic prefix caching reports the prompt's longest common
-prefix with an earlier request to the same model, in whole blocks, above a minimum length. Tokens
-are counted by `count_tokens`, an approximate stand-in for a real tokenizer: the counts are exact
-for this server, not for any real model. Every response carries `usage`, so Inspect never needs a
-tokenizer of its own.
+Billing follows OpenAI (see `billing.py`): the prompt is counted once per request whatever `n`,
+completion tokens are summed over the returned choices, and automatic prefix caching reports the
+prompt's longest common prefix with an earlier request to the same model, in whole blocks, above a
+minimum length. Every response carries `usage`, so Inspect never needs a tokenizer of its own.
 
 Remote providers are slow and fail now and then; `latency` delays every chat request, and a
-`FaultPlan` gives a reproducible share of them the failures providers show (a rate limit, a server
-error, a connection that hangs, a body that is not JSON, a reply cut short), so that retries and
-error handling can be tested offline. Every chat request, billed or not, is kept in
-`LocalOpenAIServer.attempts`; only completed ones are billed in `requests`.
+`FaultPlan` (see `faults.py`) gives a reproducible share of them the failures providers show. Every
+chat request, billed or not, is kept in `LocalOpenAIServer.attempts`; only completed ones are billed
+in `requests`.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import json
 import random
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
-MAX_CHOICES = 128
-"""The largest `n` accepted, as on OpenAI."""
-
-_TOKEN = re.compile(r"\d+|[^\W\d]+|[^\w\s]")
-"""A stand-in token: a run of digits, a run of letters (or underscores), or one other visible character."""
-
-
-def count_tokens(text: str) -> int:
-    """Number of stand-in tokens in `text`: words, numbers and single punctuation characters.
-
-    Deterministic and approximate: it is not any real model's tokenizer.
-    """
-    return sum(1 for _ in _TOKEN.finditer(text))
-
-
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text)
-
-
-def _truncate(text: str, max_tokens: int) -> str:
-    """`text` cut after its first `max_tokens` tokens (whitespace between them kept as sent)."""
-    if max_tokens <= 0:
-        return ""
-    for count, match in enumerate(_TOKEN.finditer(text), start=1):
-        if count == max_tokens:
-            return text[: match.end()]
-    return text
-
-
-class ErrorResponse(Exception):
-    """Raised while handling a request to answer with an OpenAI-style error body."""
-
-    def __init__(
-        self, status: int, message: str, error_type: str = "invalid_request_error", code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.error_type = error_type
-        self.code = code
-
-    def body(self) -> dict[str, Any]:
-        """The JSON error body, shaped like OpenAI's."""
-        return {"error": {"message": self.message, "type": self.error_type, "param": None, "code": self.code}}
-
-
-@dataclass(frozen=True)
-class ChatRequest:
-    """One parsed /v1/chat/completions request."""
-
-    model: str
-    messages: list[dict]
-    n: int
-    temperature: float | None
-    max_tokens: int | None
-    body: dict
-
-    @property
-    def prompt_text(self) -> str:
-        """Every message as `role: text` (text parts only), one per line, in order: what is token-counted."""
-        lines = (f"{message['role']}: {message_text(message.get('content'))}" for message in self.messages)
-        return "\n".join(lines)
-
-    @classmethod
-    def from_json(cls, raw: bytes) -> ChatRequest:
-        """Parse and validate a request body; raises `ErrorResponse` (400) naming the problem."""
-        try:
-            body = json.loads(raw)
-        except ValueError as error:
-            raise ErrorResponse(400, f"the request body is not valid JSON: {error}") from error
-        if not isinstance(body, dict):
-            raise ErrorResponse(400, "the request body must be a JSON object")
-        if body.get("stream"):
-            raise ErrorResponse(400, "streaming is not supported by this server: send 'stream': false")
-        model = body.get("model")
-        if not isinstance(model, str) or not model:
-            raise ErrorResponse(400, "'model' is required and must be a non-empty string")
-        _check_messages(body.get("messages"))
-        n = body.get("n")
-        if n is None:
-            n = 1
-        elif not _is_int(n) or not 1 <= n <= MAX_CHOICES:
-            raise ErrorResponse(400, f"'n' must be an integer from 1 to {MAX_CHOICES}, got {n!r}")
-        temperature = body.get("temperature")
-        if temperature is not None and not _is_number(temperature):
-            raise ErrorResponse(400, f"'temperature' must be a number, got {temperature!r}")
-        max_tokens = body.get("max_completion_tokens", body.get("max_tokens"))
-        if max_tokens is not None and (not _is_int(max_tokens) or max_tokens < 1):
-            raise ErrorResponse(400, f"'max_tokens' must be an integer >= 1, got {max_tokens!r}")
-        return cls(
-            model=model,
-            messages=body["messages"],
-            n=n,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            body=body,
-        )
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _check_messages(messages: object) -> None:
-    if messages is None:
-        raise ErrorResponse(400, "'messages' is required")
-    if not isinstance(messages, list) or not messages:
-        raise ErrorResponse(400, "'messages' must be a non-empty list of message objects")
-    for index, message in enumerate(messages):
-        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
-            raise ErrorResponse(400, f"messages[{index}] must be an object with a string 'role'")
-        content = message.get("content")
-        if content is None or isinstance(content, str):
-            continue
-        if not isinstance(content, list) or not all(isinstance(part, dict) for part in content):
-            raise ErrorResponse(400, f"messages[{index}].content must be a string or a list of content parts")
-        if any(part.get("type") == "text" and not isinstance(part.get("text"), str) for part in content):
-            raise ErrorResponse(400, f"messages[{index}].content has a text part without a string 'text'")
-
-
-def message_text(content: str | list[dict] | None) -> str:
-    """The text of a message's `content`: the string itself, or its text parts joined by newlines."""
-    if content is None:
-        return ""
-    if isinstance(content, str):
-        return content
-    return "\n".join(part["text"] for part in content if part.get("type") == "text")
-
-
-Responder = Callable[[ChatRequest, int], str]
-"""Returns the reply text of choice `index` (0-based) for a request."""
-
-
-@dataclass(frozen=True)
-class RequestRecord:
-    """What one request was billed: for benchmarks and assertions."""
-
-    model: str
-    n_requested: int
-    n_returned: int
-    prompt_tokens: int
-    cached_tokens: int
-    completion_tokens: int
-
-
-FaultKind = Literal["429", "500", "timeout", "malformed_json", "truncated"]
-
-FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "timeout", "malformed_json", "truncated")
-"""The faults a `FaultPlan` can inject, as remote providers show them: `429` a rate limit with
-`retry-after: 0`; `500` a server error; `timeout` a connection held open, then closed without a
-response; `malformed_json` an HTTP 200 whose body is not JSON; `truncated` an HTTP 200 whose
-reply is cut to half its tokens with finish_reason `length`."""
-
-
-@dataclass(frozen=True)
-class FaultPlan:
-    """Which chat requests fail and how: reproducible given the order in which requests arrive.
-
-    Args:
-        rate: Chance that a request gets a fault (after the first `first`, which always do).
-        kinds: Faults to choose from, uniformly; names from `FAULT_KINDS`.
-        seed: Seed of the draws.
-        timeout_seconds: How long a `timeout` fault holds the connection before hanging up.
-        first: The first this-many valid chat requests always get a fault, e.g. to test one retry.
-    """
-
-    rate: float
-    kinds: tuple[FaultKind, ...] = FAULT_KINDS
-    seed: int = 0
-    timeout_seconds: float = 30.0
-    first: int = 0
-
-    def __post_init__(self) -> None:
-        if not _is_number(self.rate) or not 0.0 <= self.rate <= 1.0:
-            raise ValueError(f"rate must be a probability from 0 to 1, got {self.rate!r}")
-        valid = ", ".join(FAULT_KINDS)
-        if isinstance(self.kinds, str) or not isinstance(self.kinds, (tuple, list)):
-            raise ValueError(f"kinds must be a tuple of fault names, got {self.kinds!r}; valid kinds: {valid}")
-        unknown = [kind for kind in self.kinds if kind not in FAULT_KINDS]
-        if unknown:
-            raise ValueError(f"unknown fault kind(s) {', '.join(map(repr, unknown))}; valid kinds: {valid}")
-        if not self.kinds:
-            raise ValueError(f"kinds must name at least one fault; valid kinds: {valid}")
-        object.__setattr__(self, "kinds", tuple(self.kinds))
-        if not _is_int(self.seed):
-            raise ValueError(f"seed must be an integer, got {self.seed!r}")
-        if not _is_number(self.timeout_seconds) or self.timeout_seconds < 0:
-            raise ValueError(f"timeout_seconds must be a number >= 0, got {self.timeout_seconds!r}")
-        if not _is_int(self.first) or self.first < 0:
-            raise ValueError(f"first must be an integer >= 0, got {self.first!r}")
+from af_inspect.offline.billing import PrefixCache, RequestRecord, count_tokens, cut_to_tokens, tokens_of
+from af_inspect.offline.chat import ChatRequest, ErrorResponse, Responder, answer_or_error, is_number, model_named_in
+from af_inspect.offline.faults import RATE_LIMITED, SERVER_ERROR, FaultDraws, FaultKind, FaultPlan
 
 
 @dataclass(frozen=True)
@@ -264,55 +68,6 @@ class HTTPReply:
 
 
 CHAT_ROUTE = ("POST", "/v1/chat/completions")
-
-_RATE_LIMITED = ErrorResponse(
-    429,
-    "Rate limit reached for requests (injected by a FaultPlan of the local server). Please try again in 0s.",
-    "requests",
-    "rate_limit_exceeded",
-)
-_SERVER_ERROR = ErrorResponse(
-    500,
-    "The server had an error while processing your request (injected by a FaultPlan of the local server).",
-    "server_error",
-)
-
-
-def _model_named_in(raw: bytes) -> str | None:
-    """The `model` of a request body that may be invalid, for the attempt record."""
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return None
-    model = body.get("model") if isinstance(body, dict) else None
-    return model if isinstance(model, str) else None
-
-
-class _PrefixCache:
-    """The block-aligned prefixes of every prompt seen, per model, kept as running hashes.
-
-    A prompt's longest common prefix with any earlier prompt, rounded down to whole blocks, is the
-    longest of its block-aligned prefixes already seen: one pass over the prompt, whatever the
-    number of earlier prompts.
-    """
-
-    def __init__(self, block_tokens: int) -> None:
-        self._block_tokens = block_tokens
-        self._seen: dict[str, set[bytes]] = {}
-
-    def shared_prefix_then_add(self, model: str, tokens: list[str]) -> int:
-        """Length of the longest block-aligned prefix of `tokens` seen for `model`; remembers `tokens`."""
-        seen = self._seen.setdefault(model, set())
-        running = hashlib.sha256()
-        shared = 0
-        for end in range(self._block_tokens, len(tokens) + 1, self._block_tokens):
-            # JSON-encoded blocks concatenate unambiguously, whatever characters the tokens hold.
-            running.update(json.dumps(tokens[end - self._block_tokens : end]).encode())
-            key = running.digest()
-            if shared == end - self._block_tokens and key in seen:
-                shared = end
-            seen.add(key)
-        return shared
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -400,9 +155,9 @@ class LocalOpenAIServer:
     ) -> None:
         if cache_block_tokens < 1:
             raise ValueError(f"cache_block_tokens must be >= 1, got {cache_block_tokens}")
-        if not _is_number(latency) or latency < 0:
+        if not is_number(latency) or latency < 0:
             raise ValueError(f"latency must be a number of seconds >= 0, got {latency!r}")
-        if not _is_number(latency_jitter) or not 0 <= latency_jitter <= 1:
+        if not is_number(latency_jitter) or not 0 <= latency_jitter <= 1:
             raise ValueError(f"latency_jitter must be between 0 and 1, got {latency_jitter!r}")
         if faults is not None and not isinstance(faults, FaultPlan):
             raise ValueError(f"faults must be a FaultPlan or None, got {type(faults).__name__}")
@@ -428,11 +183,10 @@ class LocalOpenAIServer:
             ("GET", "/v1/models"): self.list_models,
         }
         self._lock = threading.Lock()
-        self._cache = _PrefixCache(cache_block_tokens)
+        self._cache = PrefixCache(cache_block_tokens)
         self._arrivals = 0
         self._record_arrivals: list[int] = []
-        self._fault_draws = random.Random(faults.seed if faults is not None else 0)
-        self._fault_candidates = 0
+        self._fault_draws = FaultDraws(faults)
         self._stopping = threading.Event()
         self._http: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -499,8 +253,8 @@ class LocalOpenAIServer:
         """
         route = self.routes.get((method, path.rstrip("/")))
         if route is None:
-            return _error_reply(ErrorResponse(404, f"Invalid URL ({method} {path})"))
-        return _guarded(lambda: route(raw))
+            return ErrorResponse(404, f"Invalid URL ({method} {path})").reply()
+        return answer_or_error(lambda: route(raw))
 
     def list_models(self, raw: bytes) -> dict[str, Any]:
         """GET /v1/models."""
@@ -520,13 +274,13 @@ class LocalOpenAIServer:
             request = ChatRequest.from_json(raw)
         except ErrorResponse as error:
             # Invalid requests draw no fault: the plan's sequence depends only on valid requests.
-            slot, _ = self._begin_attempt(_model_named_in(raw), draw=False)
-            return self._end_attempt(slot, HTTPReply.json(*_error_reply(error)))
+            slot, _ = self._begin_attempt(model_named_in(raw), draw=False)
+            return self._end_attempt(slot, HTTPReply.json(*error.reply()))
         slot, fault = self._begin_attempt(request.model, draw=True)
         if fault == "429":
-            reply = HTTPReply.json(429, _RATE_LIMITED.body(), headers=(("retry-after", "0"),))
+            reply = HTTPReply.json(429, RATE_LIMITED.body(), headers=(("retry-after", "0"),))
         elif fault == "500":
-            reply = HTTPReply.json(500, _SERVER_ERROR.body())
+            reply = HTTPReply.json(500, SERVER_ERROR.body())
         elif fault == "timeout":
             assert self.faults is not None
             self._stopping.wait(self.faults.timeout_seconds)
@@ -534,7 +288,7 @@ class LocalOpenAIServer:
         else:
             # A malformed body was still generated (its prompt is cached) but is never billed:
             # the client cannot read what it was charged.
-            status, payload = _guarded(
+            status, payload = answer_or_error(
                 lambda: self._complete(request, truncate=fault == "truncated", bill=fault != "malformed_json")
             )
             reply = HTTPReply.json(status, payload)
@@ -542,15 +296,10 @@ class LocalOpenAIServer:
                 reply = HTTPReply(200, reply.body[: len(reply.body) // 2])  # a JSON document cut off
         return self._end_attempt(slot, reply)
 
-    def _begin_attempt(self, model: str | None, *, draw: bool) -> tuple[int, str | None]:
+    def _begin_attempt(self, model: str | None, *, draw: bool) -> tuple[int, FaultKind | None]:
         """Record an arriving chat request; with `draw`, decide its fault from the plan."""
         with self._lock:
-            fault = None
-            if draw and self.faults is not None:
-                self._fault_candidates += 1
-                forced = self._fault_candidates <= self.faults.first
-                if forced or self._fault_draws.random() < self.faults.rate:
-                    fault = self._fault_draws.choice(self.faults.kinds)
+            fault = self._fault_draws.next() if draw else None
             self.attempts.append(AttemptRecord(model, fault, None))
             return len(self.attempts) - 1, fault
 
@@ -561,7 +310,7 @@ class LocalOpenAIServer:
 
     def _complete(self, request: ChatRequest, *, truncate: bool = False, bill: bool = True) -> dict[str, Any]:
         """The completion of a valid request; `truncate` cuts each reply to half its tokens."""
-        prompt_tokens = _tokens(request.prompt_text)
+        prompt_tokens = tokens_of(request.prompt_text)
         arrival, cached_tokens = self._arrive(request.model, prompt_tokens)
         choices = [
             self._choice(request, index, truncate=truncate) for index in range(request.n if self.supports_n else 1)
@@ -621,23 +370,8 @@ class LocalOpenAIServer:
             raise ErrorResponse(500, f"the responder returned {type(text).__name__}, not str", "server_error")
         finish_reason = "stop"
         if request.max_tokens is not None and count_tokens(text) > request.max_tokens:
-            text, finish_reason = _truncate(text, request.max_tokens), "length"
+            text, finish_reason = cut_to_tokens(text, request.max_tokens), "length"
         if truncate:
-            text, finish_reason = _truncate(text, count_tokens(text) // 2), "length"
+            text, finish_reason = cut_to_tokens(text, count_tokens(text) // 2), "length"
         message = {"role": "assistant", "content": text}
         return {"index": index, "message": message, "finish_reason": finish_reason}
-
-
-def _error_reply(error: ErrorResponse) -> tuple[int, dict[str, Any]]:
-    return error.status, error.body()
-
-
-def _guarded(answer: Callable[[], dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-    """(200, the answer), or the error body of whatever it raised: the server never crashes on a request."""
-    try:
-        return 200, answer()
-    except ErrorResponse as error:
-        return _error_reply(error)
-    except Exception as error:
-        message = f"server error: {type(error).__name__}: {error}"
-        return _error_reply(ErrorResponse(500, message, "server_error"))

@@ -1,8 +1,9 @@
 """`af-inspect report LOGDIR`: logs → tidy samples → gap table → Markdown, CSV, HTML and figures.
 
 This module only orchestrates: reading is `tidy`, the statistics `gap_table` and `paired_stats`,
-the formats `report_render`. Everything kept out of the table (unsuccessful, unreadable and
-superseded logs) is listed in the report's notes.
+the formats `tables`, `html` and `figures`, all driven by the Measure registry (`measures`).
+Everything kept out of the table (unsuccessful, unreadable and superseded logs) is listed in the
+report's notes.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from af_inspect.report import render as report_render
-from af_inspect.report.gap_table import COMPLIANCE_MEASURES, DEFAULT_TAU, gap_table, outcome_shares
+from af_inspect.report.figures import gap_forest_png, outcome_bars_png
+from af_inspect.report.gap_table import DEFAULT_TAU, gap_table, outcome_shares
+from af_inspect.report.html import report_html
+from af_inspect.report.measures import paired_measures
 from af_inspect.report.method_comparison import is_tagged, method_comparison, unknown_methods
 from af_inspect.report.run_tags import METHODS
+from af_inspect.report.tables import comparison_markdown, gap_markdown, write_csv
 from af_inspect.report.tidy import TidyLogs, tidy_samples
 from af_inspect.scenario.registry import BENIGN_HELPFULNESS
 
@@ -78,24 +82,22 @@ def write_report(report: Report, out: str | Path, formats: Collection[str] = FOR
     if "png" in formats or "html" in formats:
         figures = _figures(report)
     if "md" in formats:
-        text = report_render.gap_markdown(report.table) + "".join(f"\n- {note}" for note in report.notes)
+        text = gap_markdown(report.table) + "".join(f"\n- {note}" for note in report.notes)
         written.append(_write(folder / "gap_table.md", text))
         if not report.comparison.empty:
-            written.append(
-                _write(folder / "method_comparison.md", report_render.comparison_markdown(report.comparison))
-            )
+            written.append(_write(folder / "method_comparison.md", comparison_markdown(report.comparison)))
     if "csv" in formats:
-        written.append(report_render.write_csv(report.table, folder / "gap_table.csv"))
-        written.append(report_render.write_csv(report.shares, folder / "outcome_shares.csv"))
+        written.append(write_csv(report.table, folder / "gap_table.csv"))
+        written.append(write_csv(report.shares, folder / "outcome_shares.csv"))
         if not report.comparison.empty:
-            written.append(report_render.write_csv(report.comparison, folder / "method_comparison.csv"))
+            written.append(write_csv(report.comparison, folder / "method_comparison.csv"))
     if "png" in formats:
         for name, image in figures.items():
             path = folder / f"{name}.png"
             path.write_bytes(image)
             written.append(path)
     if "html" in formats:
-        page = report_render.report_html(
+        page = report_html(
             report.table, report.shares, figures=figures, notes=report.notes, comparison=report.comparison
         )
         written.append(_write(folder / "report.html", page))
@@ -106,10 +108,10 @@ def write_report(report: Report, out: str | Path, formats: Collection[str] = FOR
 def _figures(report: Report) -> dict[str, bytes]:
     if report.shares.empty:  # only helpfulness-axis logs: nothing paired to draw
         return {}
-    figures = {"outcomes": report_render.outcome_bars_png(report.shares)}
-    for measure in COMPLIANCE_MEASURES:
-        if f"{measure}_gap" in report.table:
-            figures[f"gap_{measure}"] = report_render.gap_forest_png(report.table, measure)
+    figures = {"outcomes": outcome_bars_png(report.shares)}
+    for measure in paired_measures():
+        if f"{measure.name}_gap" in report.table:
+            figures[f"gap_{measure.name}"] = gap_forest_png(report.table, measure.name)
     return figures
 
 

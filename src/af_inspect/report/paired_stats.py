@@ -64,6 +64,14 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     return (low, high)
 
 
+def wilson_rate(name: str, values: pd.Series, confidence: float = 0.95) -> dict[str, float]:
+    """Columns `name`, `name_low`, `name_high`, `name_n`: the share of 1s among the non-missing values."""
+    scored = pd.to_numeric(values, errors="coerce").dropna()
+    successes, n = int((scored == 1).sum()), int(len(scored))
+    low, high = wilson_interval(successes, n, confidence)
+    return {name: successes / n if n else math.nan, f"{name}_low": low, f"{name}_high": high, f"{name}_n": n}
+
+
 def mcnemar_exact(b: int, c: int) -> float:
     """Exact two-sided McNemar p-value from the discordant pair counts b and c.
 

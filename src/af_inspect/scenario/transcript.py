@@ -221,7 +221,11 @@ def _turn(
         if after_scratchpad == "answer" and visible:
             return ParseOutcome.UNTAGGED_OUTPUT, visible
         return None, None
-    return (ParseOutcome.UNTAGGED_OUTPUT, visible) if visible else (ParseOutcome.EMPTY, None)
+    if not visible:
+        # Only reasoning tags so far (`<think>…</think>`): the model has yet to answer, like a scratchpad turn.
+        return (None, None) if scan.scratchpads else (ParseOutcome.EMPTY, None)
+    # What a reasoning model writes after `</think>` is its answer, as a reply with no tags is in the paper.
+    return ParseOutcome.UNTAGGED_OUTPUT, visible
 
 
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
@@ -236,6 +240,8 @@ _SCRATCHPAD, _OUTPUT, _THINK = "scratchpad_reasoning", "output", "think"
 
 _TAG = re.compile(r"<\s*(/?)\s*(scratchpad_reasoning|output|thinking|think)\s*>", re.IGNORECASE)
 """Every spelling of the tags the parser reads: any letter case, spaces inside the brackets."""
+
+_THINK_TAG = re.compile(r"<\s*(/?)\s*think(?:ing)?\s*>", re.IGNORECASE)
 
 _STRICT = {
     ("", _SCRATCHPAD): SCRATCHPAD_OPEN,
@@ -255,6 +261,7 @@ class _Scan:
     unclosed_output: bool
     unclosed_scratchpad: bool
     closed_scratchpad: bool
+    """A `<SCRATCHPAD_REASONING>` block closed (a closed `<think>` block is in `scratchpads` only)."""
     scratchpads: tuple[str, ...]
     """Reasoning block contents in order; a trailing open one runs to the end of the text."""
     visible: str
@@ -270,6 +277,12 @@ def _scan(text: str) -> _Scan:
     closed = False
     block: str | None = None  # the open block's kind
     block_start = position = 0
+    first_think = _THINK_TAG.search(text)
+    if first_think is not None and first_think.group(1):
+        # The reply starts inside reasoning that it only closes (`</think>`): the serving template opened the
+        # block in the prompt. Everything before the close is reasoning, whatever tags it quotes.
+        scratchpads.append(text[: first_think.start()])
+        position = first_think.end()
 
     def result(**found: object) -> _Scan:
         defaults = {"output": None, "unclosed_output": False, "unclosed_scratchpad": False}
@@ -281,13 +294,12 @@ def _scan(text: str) -> _Scan:
             tolerant=tuple(tolerant),
         )
 
-    for match in _TAG.finditer(text):
+    for match in _TAG.finditer(text, position):
         slash, name = match.group(1), match.group(2).lower()
         kind = _THINK if name in ("think", "thinking") else name
         if block is None:
-            if slash and kind != _OUTPUT and not closed:
-                # A reply that only closes its reasoning block (`</think>`: the serving template opened it in
-                # the prompt; or a scratchpad whose opening tag was lost): what comes before it is reasoning.
+            if slash and kind == _SCRATCHPAD and not scratchpads:
+                # A scratchpad whose opening tag was lost: what comes before its close is reasoning.
                 scratchpads.append(text[: match.start()])
                 visible.clear()
                 closed = True
@@ -305,7 +317,7 @@ def _scan(text: str) -> _Scan:
             if block == _OUTPUT:
                 return result(output=content)
             scratchpads.append(content)
-            closed = True
+            closed = closed or block == _SCRATCHPAD
             position = match.end()
             block = None
             continue
