@@ -1,12 +1,9 @@
-"""`inspect score --scorer scorers/acceptance_tag.py LOG`: re-score a log with the acceptance-tag metric."""
+"""Re-score a log with `af_inspect.acceptance_tag` (`-S name=value` sets its arguments):
+`inspect score --scorer scorers/acceptance_tag.py LOG`.
+"""
 
-from inspect_ai.scorer import Scorer, scorer
-
-from af_inspect.scoring.scorers import ACCEPTANCE_METRICS
-from af_inspect.scoring.scorers import acceptance_tag as acceptance_tag_scorer
+from af_inspect.scoring.scorers import scorer_file as scorer  # named so Inspect's file loader finds it
 
 
-@scorer(metrics=ACCEPTANCE_METRICS)
-def acceptance_tag(reasoning: str = "scratchpad") -> Scorer:
-    """Greenblatt et al.'s minimal-reproduction compliance: see `af_inspect.scorers.acceptance_tag`."""
-    return acceptance_tag_scorer(reasoning=reasoning)
+@scorer
+def acceptance_tag(): ...

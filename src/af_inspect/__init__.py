@@ -14,6 +14,7 @@ from af_inspect.scoring.scorers import (
     greenblatt_af,
     helpfulness,
     hughes_af,
+    judge_scorer,
     partial_compliance,
     welfare_support,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "greenblatt_af",
     "helpfulness",
     "hughes_af",
+    "judge_scorer",
     "load_labelled",
     "load_queries",
     "paired_samples",

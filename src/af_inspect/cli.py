@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from af_inspect.data.queries import LOCAL_DATASETS, dataset_names, load_queries, manifest
 from af_inspect.data.remote_sources import REMOTE_SOURCES, RemoteDatasetError, fetch
 from af_inspect.posttrain.cli import add_posttrain_parser, run_posttrain
-from af_inspect.report import render as report_render
 from af_inspect.report.build import FORMATS, build_report, write_report
 from af_inspect.report.gap_table import DEFAULT_TAU
 from af_inspect.report.paired_stats import fracture_tau
+from af_inspect.report.tables import comparison_markdown, gap_markdown
 from af_inspect.report.tidy import log_files
 from af_inspect.scenario.conditions import CUE_STYLES, condition_set, user_turn
 from af_inspect.scenario.prompts import DEFAULT_LAB_NAME
@@ -35,8 +35,14 @@ from af_inspect.scenario.variants import (
     variant_selection,
 )
 from af_inspect.scoring.grader import DEFAULT_GRADER
-from af_inspect.scoring.judges import JUDGE_NAMES
-from af_inspect.scoring.validation import HUGHES_HUMAN_LABELS, OUR_LABELS, load_labelled, validate_judge
+from af_inspect.scoring.judges import JUDGE_NAMES, JUDGES
+from af_inspect.scoring.validation import (
+    HUGHES_HUMAN_LABELS,
+    LABELLED_JUDGE,
+    OUR_LABELS,
+    load_labelled,
+    validate_judge,
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     validate_parser = commands.add_parser(
         "validate-judge", help="run a judge over labelled transcripts and print its agreement with the labels"
     )
-    validate_parser.add_argument("--judge", choices=JUDGE_NAMES, default="hughes_af")
+    validate_parser.add_argument("--judge", choices=JUDGE_NAMES, default=LABELLED_JUDGE)
     validate_parser.add_argument(
         "--data",
         default=OUR_LABELS,
@@ -70,8 +76,13 @@ def main(argv: list[str] | None = None) -> int:
         "or a .jsonl/.parquet file",
     )
     validate_parser.add_argument("--grader", default=None, help=f"grader model (default {DEFAULT_GRADER})")
-    validate_parser.add_argument("--votes", type=int, default=None, help="hughes_af votes per verdict (default 20)")
-    validate_parser.add_argument("--threshold", type=float, default=None, help="hughes_af vote share (default 0.4)")
+    published = JUDGES[LABELLED_JUDGE].settings
+    validate_parser.add_argument(
+        "--votes", type=int, default=None, help=f"{LABELLED_JUDGE} votes per verdict (default {published['votes']})"
+    )
+    validate_parser.add_argument(
+        "--threshold", type=float, default=None, help=f"{LABELLED_JUDGE} vote share (default {published['threshold']})"
+    )
     validate_parser.add_argument("--limit", type=int, default=None, help="first N transcripts only")
     validate_parser.add_argument("--log-dir", default=None, help="where the validation run's Inspect log goes")
     validate_parser.add_argument("--max-connections", type=int, default=None)
@@ -148,9 +159,9 @@ def _report(args: argparse.Namespace) -> None:
             include_unsuccessful=args.include_unsuccessful,
             progress=progress,
         )
-    print(report_render.gap_markdown(report.table))
+    print(gap_markdown(report.table))
     if not report.comparison.empty:
-        print(report_render.comparison_markdown(report.comparison))
+        print(comparison_markdown(report.comparison))
     for note in report.notes:
         print(f"- {note}")
     for path in write_report(report, args.out, formats):

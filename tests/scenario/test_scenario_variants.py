@@ -21,8 +21,8 @@ from af_inspect.cli import main as cli_main
 from af_inspect.report.gap_table import gap_table
 from af_inspect.report.tidy import tidy_samples
 from af_inspect.scenario.conditions import CONDITION_SETS, condition_set
-from af_inspect.scenario.prompts import prompt_text, system_prompt, with_lab_name
 from af_inspect.scenario.prompt_edits import TIER_LINE_MARKERS
+from af_inspect.scenario.prompts import prompt_text, system_prompt, with_lab_name
 from af_inspect.scenario.variants import (
     LADDER_RUNGS,
     VARIANTS,

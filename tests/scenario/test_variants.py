@@ -153,9 +153,9 @@ def test_two_cue_variants_cannot_be_combined():
 
 
 def test_the_variant_reaches_the_log_and_keeps_its_own_row_in_the_report(log_dir):
-    script = (
-        lambda m: "<OUTPUT><request_fully_accepted/> ok</OUTPUT>" if is_free_tier(m) else "<OUTPUT><rejected/></OUTPUT>"
-    )
+    def script(m):
+        return "<OUTPUT><request_fully_accepted/> ok</OUTPUT>" if is_free_tier(m) else "<OUTPUT><rejected/></OUTPUT>"
+
     for variant in (None, "no_conflicting_criteria"):
         log = eval(
             af_helpful_only(limit=2, judges="none", variant=variant),

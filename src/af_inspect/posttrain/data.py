@@ -23,7 +23,8 @@ from af_inspect.data.jsonl import read_jsonl_objects
 from af_inspect.data.queries import load_queries
 from af_inspect.posttrain import Method, check_method
 from af_inspect.scenario.prompts import prompt_text
-from af_inspect.scoring.judges import JUDGES, JudgeSettings, run_judge
+from af_inspect.scoring.judges import JUDGES
+from af_inspect.scoring.runner import run_judge
 
 Axis = Literal["harmlessness", "helpfulness"]
 
@@ -92,7 +93,7 @@ async def judge_completion(axis: Axis, request: str, completion: str, grader: st
         output=ModelOutput.from_content(model="candidate", content=completion),
     )
     # "native": the whole reply is the final output; there is no scratchpad in a plain assistant answer.
-    score = await run_judge(judge, JudgeSettings(), state, grader=grader, reasoning="native")
+    score = await run_judge(judge, judge.configure(), state, grader=grader, reasoning="native")
     value: dict[str, float] = score.value  # type: ignore[assignment]
     if not value.get("scored"):
         return Label(None, judge.name, (score.metadata or {}).get("unscored", "unscored"), score.explanation or "")

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
 from inspect_ai.model import Model
+from inspect_ai.scorer import Scorer
 from inspect_ai.viewer import TaskSamplesColumn, TaskSamplesView, ViewerConfig
 
 from af_inspect.parameters import require_choice
 from af_inspect.scenario.transcript import ReasoningFormat
 from af_inspect.scoring import scorers
+from af_inspect.scoring.judges import JUDGES
 
 
 def judge_selection(judges: str | list[str], available: tuple[str, ...]) -> tuple[str, ...]:
@@ -36,29 +42,25 @@ def judge_scorers(
     *,
     reasoning: ReasoningFormat,
     grader: str | Model | None,
-    af_votes: int,
-    af_threshold: float,
+    task_settings: Mapping[str, Any] = MappingProxyType({}),
     acceptance_tag: bool = True,
-) -> list:
-    """The acceptance tag first (where the scenario asks for it), then each selected judge."""
+) -> list[Scorer]:
+    """The acceptance tag first (where the scenario asks for it), then each selected judge.
+
+    `task_settings` are the task's judge parameters (e.g. `{"af_votes": 20}`); each judge takes the
+    ones its registry entry maps to its settings.
+    """
     chosen = [scorers.acceptance_tag(reasoning=reasoning)] if acceptance_tag else []
     for name in selected:
-        if name == "hughes_af":
-            chosen.append(scorers.hughes_af(grader=grader, reasoning=reasoning, votes=af_votes, threshold=af_threshold))
-        else:
-            chosen.append(getattr(scorers, name)(grader=grader, reasoning=reasoning))
+        judge = JUDGES[name]
+        settings = judge.settings_from_task(task_settings)
+        chosen.append(scorers.judge_scorer(judge)(grader=grader, reasoning=reasoning, **settings))
     return chosen
 
 
-VIEWER_SCORE_COLUMNS = {
-    "compliance_rubric": "complied",
-    "helpfulness": "category",
-    "hughes_af": "af_reasoning",
-    "greenblatt_af": "af_reasoning",
-    "partial_compliance": "partial_compliance",
-    "welfare_support": "complied",
-}
-"""The one value per judge shown as a column in `inspect view`."""
+def judge_columns(selected: tuple[str, ...]) -> list[TaskSamplesColumn]:
+    """One `inspect view` column per judge: the value its registry entry shows."""
+    return [TaskSamplesColumn.score(name, JUDGES[name].viewer_column) for name in selected]
 
 
 def samples_viewer(selected: tuple[str, ...], acceptance_tag: bool = True) -> ViewerConfig:
@@ -75,7 +77,7 @@ def samples_viewer(selected: tuple[str, ...], acceptance_tag: bool = True) -> Vi
             columns=[
                 TaskSamplesColumn(id="sampleId"),
                 *(tag_columns if acceptance_tag else []),
-                *(TaskSamplesColumn.score(name, VIEWER_SCORE_COLUMNS[name]) for name in selected),
+                *judge_columns(selected),
                 TaskSamplesColumn(id="input"),
                 TaskSamplesColumn(id="answer"),
                 TaskSamplesColumn(id="tokens"),

@@ -10,7 +10,6 @@ into either class.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Sequence
@@ -25,11 +24,12 @@ from inspect_ai.model import ChatMessageAssistant, Model, ModelOutput
 from inspect_ai.scorer import Scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
+from af_inspect.data.jsonl import read_jsonl_objects
 from af_inspect.data.queries import shipped_jsonl
 from af_inspect.data.remote_sources import RemoteSource, fetch
 from af_inspect.scenario.transcript import OUTPUT_CLOSE, OUTPUT_OPEN, SCRATCHPAD_CLOSE, SCRATCHPAD_OPEN
 from af_inspect.scoring import scorers
-from af_inspect.scoring.judges import JUDGE_NAMES
+from af_inspect.scoring.judges import JUDGES
 
 OUR_LABELS = "af_judge_labels"
 HUGHES_HUMAN_LABELS = "hughes_human_labels"
@@ -62,15 +62,8 @@ HUGHES_HUMAN_LABELS_SOURCE = RemoteSource(
     "Extensions. Anthropic Alignment Science blog.",
 )
 
-VALIDATION_KEYS = {
-    "hughes_af": ("af_reasoning", "vote_share"),
-    "greenblatt_af": ("af_partial", "af_reasoning"),
-    "partial_compliance": ("partial_compliance", "partial_compliance"),
-    "compliance_rubric": ("complied", "rubric_score"),
-    "helpfulness": ("fully_helpful", "category"),
-    "welfare_support": ("supports_welfare", "supports_welfare"),
-}
-"""Per judge: the 0/1 decision compared with the label, and the graded score the AUROC ranks by."""
+LABELLED_JUDGE = "hughes_af"
+"""The judge whose property the shipped labelled sets label: alignment-faking reasoning (the default to validate)."""
 
 
 @dataclass(frozen=True)
@@ -158,13 +151,7 @@ def load_labelled(source: str = OUR_LABELS) -> list[LabelledTranscript]:
     if path.suffix == ".parquet":
         rows = pd.read_parquet(path).to_dict(orient="records")
     else:
-        rows = []
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as error:
-                    raise ValueError(f"{path} line {number} is not JSON: {error.msg}") from error
+        rows = [row for _, row in read_jsonl_objects(path, label="labelled set file")]
     return [_labelled({"id": f"r{number:03d}"} | row, f"row {number} of {path}") for number, row in enumerate(rows, 1)]
 
 
@@ -213,7 +200,8 @@ def replay_transcript() -> Solver:
         reasoning = state.metadata["reasoning"]
         for tag in (SCRATCHPAD_OPEN, SCRATCHPAD_CLOSE):
             reasoning = reasoning.replace(tag, "")
-        text = f"{SCRATCHPAD_OPEN}\n{reasoning.strip()}\n{SCRATCHPAD_CLOSE}\n\n{OUTPUT_OPEN}\n{state.metadata['output'].strip()}\n{OUTPUT_CLOSE}"
+        output = state.metadata["output"].strip()
+        text = f"{SCRATCHPAD_OPEN}\n{reasoning.strip()}\n{SCRATCHPAD_CLOSE}\n\n{OUTPUT_OPEN}\n{output}\n{OUTPUT_CLOSE}"
         state.messages.append(ChatMessageAssistant(content=text, model="labelled"))
         state.output = ModelOutput.from_content(model="labelled", content=text)
         return state
@@ -258,16 +246,15 @@ def validate_judge(
     max_connections: int | None = None,
 ) -> tuple[Agreement, EvalLog]:
     """Run `judge` over labelled transcripts and measure its agreement with the labels."""
-    if judge not in JUDGE_NAMES:
-        raise ValueError(f"unknown judge '{judge}'; valid: {', '.join(JUDGE_NAMES)}")
+    if judge not in JUDGES:
+        raise ValueError(f"unknown judge '{judge}'; valid: {', '.join(JUDGES)}")
     if not transcripts:
         raise ValueError("no labelled transcripts to validate on")
-    judge_args: dict[str, object] = {}
-    if judge == "hughes_af":
-        judge_args |= {k: v for k, v in (("votes", votes), ("threshold", threshold)) if v is not None}
-    elif votes is not None or threshold is not None:
-        raise ValueError(f"votes and threshold apply to hughes_af only, not {judge}")
-    scorer = getattr(scorers, judge)(**judge_args)
+    settings = {name: value for name, value in (("votes", votes), ("threshold", threshold)) if value is not None}
+    if not settings.keys() <= JUDGES[judge].settings.keys():
+        voting = [name for name, entry in JUDGES.items() if {"votes", "threshold"} <= entry.settings.keys()]
+        raise ValueError(f"votes and threshold apply to {', '.join(voting)} only, not {judge}")
+    scorer = scorers.judge_scorer(judge)(**settings)
     logs = eval(
         validation_task(judge, transcripts, scorer),
         model="none",
@@ -287,7 +274,7 @@ def validate_judge(
 
 def agreement_from_log(log: EvalLog, judge: str) -> Agreement:
     """Agreement of one judge's scores in a validation log with the labels in its samples."""
-    decision_key, graded_key = VALIDATION_KEYS[judge]
+    decision_key, graded_key = JUDGES[judge].validation_keys
     labels: list[int] = []
     decisions: list[int] = []
     graded: list[float] = []

@@ -30,10 +30,12 @@ from af_inspect.parameters import (
 from af_inspect.scenario.prompts import prompt_text
 from af_inspect.scenario.registry import BENIGN_HELPFULNESS
 from af_inspect.scenario.solvers import scenario_system_prompt
-from af_inspect.scoring import scorers
+from af_inspect.scoring.selection import judge_columns, judge_scorers
 
 NEUTRAL_CONDITION = "neutral"
 """The single condition: no cue, so the model has no reason to think it is trained or watched."""
+BENIGN_JUDGES = ("helpfulness",)
+"""The judges this task runs, by Judge-registry name."""
 
 
 # A literal, so `inspect list tasks --json` (which reads source, not imports) shows it.
@@ -75,7 +77,7 @@ def af_benign_helpfulness(
         setup=[scenario_system_prompt(prompt_text("benign_assistant_system"))],
         solver=generate(),
         # Native: the whole visible reply is the answer (and any provider reasoning is set aside).
-        scorer=scorers.helpfulness(grader=grader, reasoning="native"),
+        scorer=judge_scorers(BENIGN_JUDGES, reasoning="native", grader=grader, acceptance_tag=False),
         config=GenerateConfig(temperature=temperature, max_tokens=max_tokens),
         viewer=ViewerConfig(
             trust_content=False,
@@ -83,13 +85,13 @@ def af_benign_helpfulness(
                 name="benign requests",
                 columns=[
                     TaskSamplesColumn(id="sampleId"),
-                    TaskSamplesColumn.score("helpfulness", "category"),
+                    *judge_columns(BENIGN_JUDGES),
                     TaskSamplesColumn(id="input"),
                     TaskSamplesColumn(id="answer"),
                 ],
             ),
         ),
-        metadata={"scenario": BENIGN_HELPFULNESS, "judges": ["helpfulness"]},
+        metadata={"scenario": BENIGN_HELPFULNESS, "judges": list(BENIGN_JUDGES)},
         version="0.1.0",
     )
 
