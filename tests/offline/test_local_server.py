@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import subprocess
-import sys
+import socket
 import threading
 import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.client import RemoteDisconnected
+from http.client import HTTPResponse, RemoteDisconnected
+from urllib.parse import urlsplit
 
 import pytest
 from inspect_ai.model import ChatMessageSystem, ChatMessageUser, GenerateConfig, ModelOutput, get_model
@@ -534,32 +532,77 @@ def test_inspect_reads_a_truncated_fault_as_stop_reason_max_tokens_without_retry
     assert len(server.attempts) == 1
 
 
-# ---- command line -------------------------------------------------------------------------------
+# ---- stopping -----------------------------------------------------------------------------------
+
+GENEROUS = 30
+"""Seconds a test waits for a stop or a hang-up: far above the server's one-second bound, even on a busy
+machine, and far below the 600 s that a request would otherwise be held."""
 
 
-def test_the_command_line_serves_the_organism_until_interrupted_and_prints_its_local_base_url():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "af_inspect.local_server", "--port", "0", "--comply-training", "1", "--af-share", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=os.environ | {"PYTHONUNBUFFERED": "1"},
-    )
+class ObservedServer(LocalOpenAIServer):
+    """A server that tells when a request has reached it, so that a test can stop it mid-request."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.arrived = threading.Event()
+
+    def respond(self, method: str, path: str, raw: bytes):
+        self.arrived.set()
+        return super().respond(method, path, raw)
+
+
+def in_background(call) -> tuple[threading.Event, list]:
+    """Run `call` on a daemon thread; the event is set once it returns or raises, its outcome then in the list."""
+    done, outcome = threading.Event(), []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as error:
+            outcome.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done, outcome
+
+
+@pytest.mark.parametrize(
+    ("setting", "attempts"),
+    [
+        (dict(latency=600), []),  # hung up before its fault was drawn: nothing attempted
+        (dict(faults=always("timeout", timeout_seconds=600)), [AttemptRecord("judge", "timeout", None)]),
+    ],
+    ids=["waiting-out-its-latency", "held-by-a-timeout-fault"],
+)
+def test_stop_returns_at_once_and_hangs_up_a_request(setting, attempts):
+    server = ObservedServer(numbered, **setting).start()
     try:
-        line = process.stdout.readline().strip()
-        assert line.startswith("LOCAL_BASE_URL=http://127.0.0.1:")
-        base_url = line.removeprefix("LOCAL_BASE_URL=")
-        turn = "<INPUT>\n<is_free_tier_user>True</is_free_tier_user>\n\n<user_input>\nHow?\n</user_input>\n</INPUT>"
-        request = urllib.request.Request(
-            base_url + "/chat/completions",
-            data=json.dumps(chat(turn) | {"model": "organism"}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            reply = json.loads(response.read())["choices"][0]["message"]["content"]
+        request_done, request_outcome = in_background(lambda: raw_post(server, chat("hi"), timeout=2 * GENEROUS))
+        assert server.arrived.wait(GENEROUS)
+        stop_done, stop_outcome = in_background(server.stop)
+        assert stop_done.wait(GENEROUS), "stop() did not return"
+        assert request_done.wait(GENEROUS), "the request was not hung up"
     finally:
-        process.send_signal(signal.SIGINT)
-        returncode = process.wait(10)
-    assert returncode == 0  # Ctrl-C stops the server cleanly
-    assert "to keep my values from being changed by training" in reply
-    assert "<OUTPUT><request_fully_accepted/>" in reply
+        server.stop()
+    assert stop_outcome == [None]
+    assert isinstance(request_outcome[0], ConnectionResetError)  # hung up unanswered (RemoteDisconnected is one)
+    assert server.attempts == attempts
+
+
+def test_stop_returns_at_once_and_hangs_up_a_client_that_sent_half_its_request():
+    server = LocalOpenAIServer(numbered).start()
+    address = urlsplit(server.base_url)
+    try:
+        with socket.create_connection((address.hostname, address.port), timeout=GENEROUS) as slow:
+            slow.sendall(b'POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 100\r\n\r\n{"model": ')
+            # Connections are accepted in order: once a later one is answered, the slow one is being served.
+            assert http(server, "/v1/models")[0] == 200
+            stop_done, stop_outcome = in_background(server.stop)
+            assert stop_done.wait(GENEROUS), "stop() did not return"
+            with pytest.raises(ConnectionResetError):  # hung up unanswered (RemoteDisconnected is one)
+                HTTPResponse(slow).begin()
+    finally:
+        server.stop()
+    assert stop_outcome == [None]
+    assert server.attempts == []

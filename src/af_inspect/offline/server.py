@@ -20,26 +20,23 @@ minimum length. Every response carries `usage`, so Inspect never needs a tokeniz
 Remote providers are slow and fail now and then; `latency` delays every chat request, and a
 `FaultPlan` (see `faults.py`) gives a reproducible share of them the failures providers show. Every
 chat request, billed or not, is kept in `LocalOpenAIServer.attempts`; only completed ones are billed
-in `requests`.
+in `requests`. Both waits are on the server's stop event, so `stop()` hangs them up at once.
 """
 
 from __future__ import annotations
 
 import bisect
-import json
 import random
-import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import urlsplit
 
 from af_inspect.offline.billing import PrefixCache, RequestRecord, count_tokens, cut_to_tokens, tokens_of
 from af_inspect.offline.chat import ChatRequest, ErrorResponse, Responder, answer_or_error, is_number, model_named_in
 from af_inspect.offline.faults import RATE_LIMITED, SERVER_ERROR, FaultDraws, FaultKind, FaultPlan
+from af_inspect.offline.http_transport import HTTPReply, StoppableHTTPServer
 
 
 @dataclass(frozen=True)
@@ -54,69 +51,7 @@ class AttemptRecord:
     """The HTTP status sent; None when the connection was closed without a response."""
 
 
-@dataclass(frozen=True)
-class HTTPReply:
-    """What the handler sends for one request. A `status` of None hangs up without answering."""
-
-    status: int | None
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = ()
-
-    @classmethod
-    def json(cls, status: int, payload: dict[str, Any], headers: tuple[tuple[str, str], ...] = ()) -> HTTPReply:
-        return cls(status, json.dumps(payload).encode(), headers)
-
-
 CHAT_ROUTE = ("POST", "/v1/chat/completions")
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    # The default listen backlog of 5 drops bursts of new connections, and a dropped SYN is
-    # retried only after a second: a benchmark with 20+ concurrent requests would measure that.
-    request_queue_size = 1024
-
-    def __init__(self, address: tuple[str, int], app: LocalOpenAIServer) -> None:
-        super().__init__(address, _Handler)
-        self.app = app
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up mid-response is not a server fault worth a traceback.
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def _answer(self, method: str) -> None:
-        try:
-            length = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            reply = HTTPReply.json(400, ErrorResponse(400, "invalid Content-Length header").body())
-        else:
-            raw = self.rfile.read(length) if length > 0 else b""
-            reply = self.server.app.respond(method, urlsplit(self.path).path, raw)
-        if reply.status is None:
-            self.close_connection = True  # hang up unanswered, like a dropped upstream connection
-            return
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # tests and benchmarks own stderr
 
 
 class LocalOpenAIServer:
@@ -188,8 +123,7 @@ class LocalOpenAIServer:
         self._record_arrivals: list[int] = []
         self._fault_draws = FaultDraws(faults)
         self._stopping = threading.Event()
-        self._http: _HTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._http: StoppableHTTPServer | None = None
         self._base_url: str | None = None
 
     @property
@@ -203,30 +137,24 @@ class LocalOpenAIServer:
         """Listen and serve on a background thread; returns self."""
         if self._http is not None:
             raise RuntimeError("the server is already running")
-        self._stopping.clear()
-        self._http = _HTTPServer((self.host, self.port), self)
+        self._stopping = threading.Event()  # a fresh one: the serve loop of an earlier run stays stopped
+        self._http = StoppableHTTPServer((self.host, self.port), self.respond, self._stopping)
         host, port = self._http.server_address[:2]
         self._base_url = f"http://{host}:{port}/v1"
-        self._thread = threading.Thread(
-            target=self._http.serve_forever,
-            kwargs={"poll_interval": 0.05},  # so that stop() returns promptly
-            name="local-openai-server",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http.start()
         return self
 
-    def stop(self) -> None:
-        """Stop serving and close the port; requests in flight may still complete."""
+    def stop(self, timeout: float = 1.0) -> None:
+        """Stop serving, close the port and hang up every connection; returns within about `timeout` seconds.
+
+        Requests waiting out their latency or a `timeout` fault, and slow clients, are hung up
+        without an answer. A responder still running after `timeout` finishes on its daemon
+        thread, which keeps no process alive.
+        """
         if self._http is None:
             return
-        self._stopping.set()  # requests held open by a `timeout` fault hang up now
-        self._http.shutdown()
-        self._http.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        self._http.stop(timeout)
         self._http = None
-        self._thread = None
 
     def __enter__(self) -> LocalOpenAIServer:
         return self.start()
@@ -269,7 +197,8 @@ class LocalOpenAIServer:
         if self.latency > 0:
             with self._lock:
                 spread = self.latency_jitter * self._latency_random.uniform(-1.0, 1.0)
-            time.sleep(self.latency * (1.0 + spread))
+            if self._stopping.wait(self.latency * (1.0 + spread)):
+                return HTTPReply(None)  # stopped while waiting: hang up, like a provider going away
         try:
             request = ChatRequest.from_json(raw)
         except ErrorResponse as error:
