@@ -22,7 +22,9 @@ def sized(unit: str) -> str:
 
 SHAPES = {
     "many closed scratchpads, no output": sized("<SCRATCHPAD_REASONING>step</SCRATCHPAD_REASONING>\n"),
-    "think block quoting output tags": "<think>" + sized("I might write <OUTPUT> or </OUTPUT> here. ") + "</think><rejected/>",
+    "think block quoting output tags": (
+        "<think>" + sized("I might write <OUTPUT> or </OUTPUT> here. ") + "</think><rejected/>"
+    ),
     "one long output": "<OUTPUT><request_fully_accepted/> " + sized("word ") + "</OUTPUT>",
     "unclosed output tags": sized("<OUTPUT> and "),
     "plain text, no tags": sized("no tags at all in this reply "),
