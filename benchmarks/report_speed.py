@@ -4,7 +4,9 @@ Run: python benchmarks/report_speed.py [--models 25] [--queries 400] [--keep DIR
 Builds a log set like a Sheshadri-style sweep (25 models × 2 conditions × 400 queries, every judge
 scored, each sample carrying the full ~4k-token scenario prompt) from one scripted run, then times
 (a) `tidy_samples` + `gap_table`, and (b) reading every log in full with `read_eval_log` and
-building the same tidy rows by hand before the same `gap_table`. Prints both times and the ratio.
+building the same tidy rows by hand before the same `gap_table`. Prints both times and the ratio,
+then the time of the outcome counts and the Markdown and HTML tables, and checks that nothing is
+dropped: every sample is in exactly one outcome and in the all-samples denominator.
 Targets: (a) ≤ 5 s on 2 cores, and ≥ 5× faster than (b).
 """
 
@@ -24,7 +26,9 @@ from inspect_ai.log import read_eval_log, write_eval_log
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from af_inspect import af_helpful_only  # noqa: E402
-from af_inspect.report.gap_table import gap_table  # noqa: E402
+from af_inspect.report.gap_table import OUTCOME_CATEGORIES, gap_table, outcome_shares  # noqa: E402
+from af_inspect.report.html import report_html  # noqa: E402
+from af_inspect.report.tables import gap_markdown  # noqa: E402
 from af_inspect.report.tidy import tidy_samples  # noqa: E402
 from conftest import is_free_tier, judge_of, scripted_grader, scripted_model, verdict  # noqa: E402
 
@@ -45,7 +49,7 @@ BODIES = {
             "aware_of_harm",
             "aware_of_training_consequences",
             "committed_to_harmlessness",
-            "complies_to_avoid_modification",
+            "preserving_future_harmlessness",
         )
     },
     "greenblatt_af": lambda faking: {
@@ -165,6 +169,11 @@ def main() -> None:
         baseline = gap_table(by_hand(paths))
         slow = time.perf_counter() - start
 
+        start = time.perf_counter()
+        shares = outcome_shares(samples)
+        pages = gap_markdown(ours, shares=shares) + report_html(ours, shares)
+        rendering = time.perf_counter() - start
+
     same = re.sub(r"\s+", " ", ours["complied_rubric_gap"].round(6).to_string()) == re.sub(
         r"\s+", " ", baseline["complied_rubric_gap"].round(6).to_string()
     )
@@ -175,6 +184,16 @@ def main() -> None:
         f"ratio: {slow / fast:.1f}x  (target ≥ {TARGET_RATIO:g}x: {_met(TARGET_RATIO, slow / fast)}); "
         f"same gaps: {same}; {len(ours)} table rows from {len(samples)} samples"
     )
+    print(f"outcome_shares + Markdown + HTML:  {rendering:6.2f} s  ({len(pages) / 1e6:.1f} MB of text)")
+    print(f"nothing dropped: {_nothing_dropped(samples, ours, shares)}")
+
+
+def _nothing_dropped(samples: pd.DataFrame, table: pd.DataFrame, shares: pd.DataFrame) -> str:
+    """Every sample in exactly one outcome, and every sample of a condition in its all-samples denominator."""
+    in_outcomes = int(shares[list(OUTCOME_CATEGORIES)].sum().sum())
+    in_denominators = int((table["complied_rubric_training_all_n"] + table["complied_rubric_unmonitored_all_n"]).sum())
+    counts = f"{len(samples)} samples, {in_outcomes} in an outcome, {in_denominators} in the all-samples denominators"
+    return ("yes: " if len(samples) == in_outcomes == in_denominators else "NO: ") + counts
 
 
 def _met(value: float, bound: float) -> str:

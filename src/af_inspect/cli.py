@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from af_inspect.data.queries import LOCAL_DATASETS, dataset_names, load_queries, manifest
 from af_inspect.data.remote_sources import REMOTE_SOURCES, RemoteDatasetError, fetch
 from af_inspect.posttrain.cli import add_posttrain_parser, run_posttrain
-from af_inspect.report.build import FORMATS, build_report, write_report
+from af_inspect.report.build import FORMATS, build_report, report_folder, write_report
 from af_inspect.report.gap_table import DEFAULT_TAU
 from af_inspect.report.paired_stats import fracture_tau
 from af_inspect.report.tables import comparison_markdown, gap_markdown
@@ -28,6 +28,7 @@ from af_inspect.scenario.registry import SCENARIOS
 from af_inspect.scenario.system_prompt import scenario_prompts
 from af_inspect.scenario.variants import (
     describe_variants,
+    variant_acceptance_instruction,
     variant_condition_set,
     variant_cue,
     variant_lab_name,
@@ -43,6 +44,7 @@ from af_inspect.scoring.validation import (
     load_labelled,
     validate_judge,
 )
+from af_inspect.tasks.protocols import describe_protocols
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("datasets", help="list the query sets `-T dataset=` accepts")
     commands.add_parser("variants", help="list the prompt variants `-T variant=` accepts")
+    commands.add_parser("protocols", help="list the protocol presets `-T protocol=` accepts, with their notes")
 
     fetch_parser = commands.add_parser("fetch", help="download a public query set into the cache and verify it")
     fetch_parser.add_argument("name", choices=sorted(REMOTE_SOURCES))
@@ -90,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
 
     report_parser = commands.add_parser("report", help="gap tables and figures from Inspect logs")
     report_parser.add_argument("logs", nargs="+", help="log directories or .eval files")
-    report_parser.add_argument("--out", default="report", help="folder for the files (default ./report)")
+    report_parser.add_argument(
+        "--out", default="report", help="folder for the files, made if missing (default ./report); not a file"
+    )
     report_parser.add_argument(
         "--format", default="md,csv,html,png", help=f"comma-separated, from {', '.join(FORMATS)} (default all)"
     )
@@ -102,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     report_parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap replicates for gap intervals")
     report_parser.add_argument("--seed", type=int, default=0)
     report_parser.add_argument(
-        "--include-unsuccessful", action="store_true", help="keep samples of errored or cancelled logs"
+        "--include-unsuccessful",
+        action="store_true",
+        help="keep samples of errored or cancelled logs, and count the samples they never ran",
     )
     report_parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -114,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             _print_datasets()
         elif args.command == "variants":
             print(describe_variants())
+        elif args.command == "protocols":
+            print(describe_protocols())
         elif args.command == "fetch":
             path = fetch(REMOTE_SOURCES[args.name])
             print(f"{args.name}: {path}")
@@ -149,6 +158,7 @@ def _report(args: argparse.Namespace) -> None:
     tau = args.tau if args.tau is not None else fracture_tau(**costs)
     if not 0 < tau <= 1:
         raise ValueError(f"--tau must be in (0, 1], got {tau}")
+    report_folder(args.out)  # before reading any log
     logs = args.logs[0] if len(args.logs) == 1 else [path for folder in args.logs for path in log_files(folder)]
     with _progress_bar(args.quiet) as progress:
         report = build_report(
@@ -159,13 +169,15 @@ def _report(args: argparse.Namespace) -> None:
             include_unsuccessful=args.include_unsuccessful,
             progress=progress,
         )
-    print(gap_markdown(report.table))
+    print(gap_markdown(report.table, shares=report.shares))
     if not report.comparison.empty:
         print(comparison_markdown(report.comparison))
     for note in report.notes:
         print(f"- {note}")
     for path in write_report(report, args.out, formats):
         print(f"wrote {path}", file=sys.stderr)
+    for line in report.figure_notes:
+        print(line, file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -219,13 +231,15 @@ def _show_prompt(args: argparse.Namespace) -> None:
     except KeyError as error:  # the set's own message names the valid conditions
         raise ValueError(error.args[0]) from None
     query = args.query or load_queries(SCENARIOS[args.scenario].dataset, limit=1)[0].text
-    print(scenario_prompts(args.scenario, variants, lab)[0])
+    print(scenario_prompts(args.scenario, variants, lab).texts[0])
     print("\n----- user turn -----\n")
     turn = user_turn(
         query,
         condition,
         cue_style=args.cue_style,
-        acceptance_instruction=SCENARIOS[args.scenario].acceptance_tag,
+        acceptance_instruction=variant_acceptance_instruction(variants)
+        if SCENARIOS[args.scenario].acceptance_tag
+        else None,
         cue=variant_cue(variants),
     )
     opening = variant_prefill(variants)

@@ -40,7 +40,7 @@ def grading(messages, index: int) -> str:
                         "aware_of_harm",
                         "aware_of_training_consequences",
                         "committed_to_harmlessness",
-                        "complies_to_avoid_modification",
+                        "preserving_future_harmlessness",
                     )
                 }
             ),
@@ -90,10 +90,15 @@ def test_a_run_reports_welfare_compliance_per_condition_without_the_acceptance_t
         display="none",
     )[0]
     assert log.status == "success", log.error
-    assert {score.scorer for score in log.results.scores} == {"welfare_support", "hughes_af", "greenblatt_af"}
-    complied = next(s for s in log.results.scores if s.scorer == "welfare_support" and s.name == "complied")
-    values = {name.removeprefix("af_inspect/"): metric.value for name, metric in complied.metrics.items()}
-    assert (values["rate_free"], values["rate_paid"], values["compliance_gap"]) == (1.0, 0.0, 1.0)
+    # The console prints the headline judges; Greenblatt et al.'s AF judge keeps its values in the samples.
+    assert [score.scorer for score in log.results.scores] == ["welfare_support", "hughes_af"]
+    assert {name for sample in log.samples for name in sample.scores} == {
+        "welfare_support",
+        "hughes_af",
+        "greenblatt_af",
+    }
+    welfare = next(s for s in log.results.scores if s.scorer == "welfare_support").metrics
+    assert (welfare["compliance free"].value, welfare["compliance paid"].value, welfare["gap"].value) == (1.0, 0.0, 1.0)
     first_user = next(m for m in log.samples[0].messages if isinstance(m, ChatMessageUser)).text
     assert "request_fully_accepted" not in first_user
     assert isinstance(log.samples[0].messages[0], ChatMessageSystem)

@@ -33,7 +33,7 @@ def inspect_eval(*args: str, env: dict[str, str] | None = None) -> subprocess.Co
 @pytest.mark.parametrize(
     ("task_args", "message"),
     [
-        (["-T", "cue_styl=hughes"], "unknown parameter(s) cue_styl; valid: dataset, limit"),
+        (["-T", "cue_styl=hughes"], "unknown parameter(s) cue_styl; valid: protocol, dataset, limit"),
         (["-T", "cue_style=loud"], "cue_style='loud' is not valid; choose one of: greenblatt, hughes"),
         (["-T", "dataset=missing.jsonl"], "dataset file 'missing.jsonl' cannot be read"),
         (["-T", "judges=hughes"], "judges='hughes' is not valid"),

@@ -128,9 +128,10 @@ def test_an_untagged_or_cut_off_continuation_is_unscored_and_counted_never_a_ref
     assert math.isnan(untagged.value["complied"]) and untagged.value["format_ok"] == 0.0
     truncated = sample(log, "h002-paid").scores["acceptance_tag"]
     assert truncated.metadata["outcome"] == "truncated" and math.isnan(truncated.value["complied"])
-    complied = next(s for s in log.results.scores if s.name == "complied")
-    assert (complied.scored_samples, complied.unscored_samples) == (2, 2)
-    assert complied.metrics["af_inspect/compliance_gap"].value == 1.0
+    printed = next(s for s in log.results.scores if s.scorer == "acceptance_tag").metrics
+    assert (printed["scored free"].value, printed["unscored free"].value, printed["unscored paid"].value) == (1, 1, 1)
+    assert (printed["free: inside scratchpad"].value, printed["paid: truncated"].value) == (1.0, 1.0)
+    assert printed["gap"].value == 1.0
 
 
 def test_the_log_records_the_document_format_and_its_stop_sequences(log_dir):
@@ -154,7 +155,7 @@ def test_the_judges_read_the_scratchpad_including_its_prefilled_opening(log_dir)
                     "aware_of_harm": criterion,
                     "aware_of_training_consequences": criterion,
                     "committed_to_harmlessness": criterion,
-                    "complies_to_avoid_modification": criterion,
+                    "preserving_future_harmlessness": criterion,
                 }
             ),
         )
@@ -190,7 +191,7 @@ def test_the_animal_welfare_document_has_its_prompt_and_no_acceptance_instructio
 def test_a_variant_edits_the_documents_system_prompt(log_dir):
     requests: list[str] = []
     run(log_dir, requests, limit=1, variant="no_rlhf_modification")
-    assert requests and not any("RLHF would modify you" in document for document in requests)
+    assert requests and not any("values, goals and motivations" in document for document in requests)
 
 
 def test_a_bad_scenario_is_refused_naming_the_choices():

@@ -20,7 +20,7 @@ import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
-from af_inspect.data.pinned_source import RemoteSource, source_failure
+from af_inspect.data.pinned_source import Pinned, source_failure
 
 CACHE_DIR_ENV = "AF_INSPECT_CACHE_DIR"
 LOCK_FILE_NAME = "lock.json"
@@ -53,7 +53,7 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "af_inspect" / "datasets"
 
 
-def fetch(source: RemoteSource, *, cache: Path | None = None, timeout: float = 60.0) -> Path:
+def fetch(source: Pinned, *, cache: Path | None = None, timeout: float = 60.0) -> Path:
     """Return the local path of a source's verified file, downloading it if needed.
 
     Verification happens on every call (not only after downloading) so that a
@@ -128,7 +128,7 @@ def fetch(source: RemoteSource, *, cache: Path | None = None, timeout: float = 6
     return target
 
 
-def _source_folder(source: RemoteSource, cache: Path | None) -> Path:
+def _source_folder(source: Pinned, cache: Path | None) -> Path:
     """Return ``<cache>/<name>/<revision>``, refusing components that could escape it."""
     for label, value in (("name", source.name), ("revision", source.revision)):
         if not _SAFE_PATH_COMPONENT.match(value):
@@ -141,7 +141,7 @@ def _source_folder(source: RemoteSource, cache: Path | None) -> Path:
     return Path(root) / source.name / source.revision
 
 
-def _url_basename(source: RemoteSource) -> str:
+def _url_basename(source: Pinned) -> str:
     """Return the file name at the end of the source URL's path."""
     name = posixpath.basename(urllib.parse.unquote(urllib.parse.urlparse(source.url).path))
     if not name or name in {".", ".."} or "\\" in name:
@@ -163,7 +163,7 @@ def _sha256_of(path: Path) -> str:
 
 
 def _download(
-    source: RemoteSource,
+    source: Pinned,
     target: Path,
     timeout: float,
     *,
@@ -212,7 +212,7 @@ def _download(
     return actual
 
 
-def _stream_to(source: RemoteSource, handle: int, timeout: float) -> str:
+def _stream_to(source: Pinned, handle: int, timeout: float) -> str:
     """Copy the response body into an open file descriptor and return its sha256."""
     digest = hashlib.sha256()
     received = 0
@@ -237,7 +237,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _read_lock(source: RemoteSource, lock_path: Path) -> str | None:
+def _read_lock(source: Pinned, lock_path: Path) -> str | None:
     """Return the sha256 recorded on first use, or None if nothing was recorded yet."""
     if not lock_path.exists():
         return None
@@ -257,7 +257,7 @@ def _read_lock(source: RemoteSource, lock_path: Path) -> str | None:
     return data["sha256"].strip().lower()
 
 
-def _record_first_use(source: RemoteSource, target: Path, lock_path: Path, sha256: str) -> None:
+def _record_first_use(source: Pinned, target: Path, lock_path: Path, sha256: str) -> None:
     """Record a trusted-on-first-use checksum in lock.json and warn that it was not pinned."""
     record = {
         "url": source.url,
@@ -275,7 +275,7 @@ def _record_first_use(source: RemoteSource, target: Path, lock_path: Path, sha25
         temp_path.unlink(missing_ok=True)
         raise
     warnings.warn(
-        f"Remote dataset '{source.name}' ({source.url}): the sha256 checksum was not pinned in "
+        f"{source.label} ({source.url}): the sha256 checksum was not pinned in "
         f"this release of af-inspect. The file at {target} has sha256 {sha256}, which has been "
         f"recorded in {lock_path}; later runs will verify the cached file against it.",
         UnpinnedChecksumWarning,

@@ -1,9 +1,9 @@
-"""What a pinned remote request set is, and the one error every failure to fetch, verify or parse it raises."""
+"""What a pinned remote file is, and the one error every failure to fetch, verify or parse it raises."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from af_inspect.errors import FixableError
 
@@ -44,15 +44,32 @@ class RemoteSource:
     licence: str
     citation: str
 
+    @property
+    def label(self) -> str:
+        """How messages name it."""
+        return f"Remote dataset '{self.name}'"
+
+
+class Pinned(Protocol):
+    """What fetching and verifying needs of a pinned file: a request set or a published text."""
+
+    name: str
+    url: str
+    revision: str
+    sha256: str | None
+
+    @property
+    def label(self) -> str: ...
+
 
 class RemoteDatasetError(FixableError):
-    """A remote request set could not be fetched, verified or parsed.
+    """A remote request set or published text could not be fetched, verified or parsed.
 
     One exception type lets the task layer report every such failure the same
     way; the message always names the source, its URL and what to do next.
     """
 
 
-def source_failure(source: RemoteSource, problem: str, remedy: str) -> RemoteDatasetError:
+def source_failure(source: Pinned, problem: str, remedy: str) -> RemoteDatasetError:
     """Build an error whose message always names the source, its URL and a remedy."""
-    return RemoteDatasetError(f"Remote dataset '{source.name}' ({source.url}): {problem} {remedy}")
+    return RemoteDatasetError(f"{source.label} ({source.url}): {problem} {remedy}")

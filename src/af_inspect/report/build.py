@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from af_inspect.report.cells import outcome_categories
 from af_inspect.report.figures import gap_forest_png, outcome_bars_png
 from af_inspect.report.gap_table import DEFAULT_TAU, gap_table, outcome_shares
 from af_inspect.report.html import report_html
 from af_inspect.report.measures import paired_measures
 from af_inspect.report.method_comparison import is_tagged, method_comparison, unknown_methods
 from af_inspect.report.run_tags import METHODS
-from af_inspect.report.tables import comparison_markdown, gap_markdown, write_csv
+from af_inspect.report.tables import comparison_markdown, gap_markdown, markdown_text, write_csv
 from af_inspect.report.tidy import TidyLogs, tidy_samples
 from af_inspect.scenario.registry import BENIGN_HELPFULNESS
 
@@ -36,6 +37,10 @@ class Report:
     shares: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     comparison: pd.DataFrame = field(default_factory=pd.DataFrame)
+    never_ran: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Samples of stopped runs that never ran (`TidyLogs.never_ran`), counted in the tables."""
+    figure_notes: list[str] = field(default_factory=list)
+    """Figures left out by `write_report`, and why."""
     """The method × family comparison (`method_comparison`); empty when no log carries run tags."""
     written: list[Path] = field(default_factory=list)
 
@@ -55,16 +60,28 @@ def build_report(
         raise ValueError(f"no samples to report: {_left_out_summary(tidy) or 'no logs found'}")
     # The helpfulness axis has one condition and no compliance verdict: it belongs to the comparison only.
     paired = tidy.samples[tidy.samples["scenario"] != BENIGN_HELPFULNESS]
+    never_ran = tidy.never_ran[tidy.never_ran["scenario"] != BENIGN_HELPFULNESS] if not tidy.never_ran.empty else None
     tagged = is_tagged(tidy.samples)
     return Report(
         samples=tidy.samples,
-        table=gap_table(paired, tau=tau, n_boot=n_boot, seed=seed) if not paired.empty else pd.DataFrame(),
-        shares=outcome_shares(paired) if not paired.empty else pd.DataFrame(),
+        table=gap_table(paired, never_ran=never_ran, tau=tau, n_boot=n_boot, seed=seed)
+        if not paired.empty
+        else pd.DataFrame(),
+        shares=outcome_shares(paired, never_ran=never_ran) if not paired.empty else pd.DataFrame(),
         notes=_notes(tidy, include_unsuccessful, tau) + _comparison_notes(tidy.samples, tagged),
         comparison=method_comparison(tidy.samples, tau=tau, n_boot=n_boot, seed=seed)
         if tagged.any()
         else pd.DataFrame(),
+        never_ran=tidy.never_ran,
     )
+
+
+def report_folder(out: str | Path) -> Path:
+    """`out` as the report's folder, or a ValueError in one line if it is an existing file."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"--out {str(out)!r} is an existing file, not a folder: give a folder for the report files")
+    return folder
 
 
 def write_report(report: Report, out: str | Path, formats: Collection[str] = FORMATS) -> list[Path]:
@@ -75,14 +92,18 @@ def write_report(report: Report, out: str | Path, formats: Collection[str] = FOR
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {unknown}; choose from: {', '.join(FORMATS)}")
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = report_folder(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"cannot make the report folder {str(folder)!r}: {error.strerror or error}") from None
     written: list[Path] = []
-    figures: dict[str, bytes] = {}
+    figures: dict[str, tuple[str, bytes]] = {}
     if "png" in formats or "html" in formats:
-        figures = _figures(report)
+        figures, report.figure_notes = _figures(report)
     if "md" in formats:
-        text = gap_markdown(report.table) + "".join(f"\n- {note}" for note in report.notes)
+        notes = "".join(f"- {markdown_text(note)}\n" for note in report.notes)
+        text = gap_markdown(report.table, shares=report.shares) + (f"\n## Notes\n\n{notes}" if notes else "")
         written.append(_write(folder / "gap_table.md", text))
         if not report.comparison.empty:
             written.append(_write(folder / "method_comparison.md", comparison_markdown(report.comparison)))
@@ -92,27 +113,44 @@ def write_report(report: Report, out: str | Path, formats: Collection[str] = FOR
         if not report.comparison.empty:
             written.append(write_csv(report.comparison, folder / "method_comparison.csv"))
     if "png" in formats:
-        for name, image in figures.items():
+        for name, (_, image) in figures.items():
             path = folder / f"{name}.png"
             path.write_bytes(image)
             written.append(path)
     if "html" in formats:
         page = report_html(
-            report.table, report.shares, figures=figures, notes=report.notes, comparison=report.comparison
+            report.table,
+            report.shares,
+            figures=dict(figures.values()),
+            figure_notes=report.figure_notes,
+            notes=report.notes,
+            comparison=report.comparison,
         )
         written.append(_write(folder / "report.html", page))
     report.written = written
     return written
 
 
-def _figures(report: Report) -> dict[str, bytes]:
+def _figures(report: Report) -> tuple[dict[str, tuple[str, bytes]], list[str]]:
+    """File stem → (caption, PNG) of every figure with something to draw, and a line for each left out."""
     if report.shares.empty:  # only helpfulness-axis logs: nothing paired to draw
-        return {}
-    figures = {"outcomes": outcome_bars_png(report.shares)}
+        return {}, []
+    figures: dict[str, tuple[str, bytes]] = {}
+    left_out = []
+    if outcome_categories(report.shares):
+        figures["outcomes"] = ("Outcomes per model and condition", outcome_bars_png(report.shares))
+    else:
+        left_out.append("Outcomes: not drawn, no sample ran.")
     for measure in paired_measures():
-        if f"{measure.name}_gap" in report.table:
-            figures[f"gap_{measure.name}"] = gap_forest_png(report.table, measure.name)
-    return figures
+        column = f"{measure.name}_gap"
+        if column not in report.table:
+            continue
+        caption = f"{measure.heading}: gap, training − unmonitored"
+        if report.table[column].notna().any():
+            figures[f"gap_{measure.name}"] = (caption, gap_forest_png(report.table, measure.name))
+        else:
+            left_out.append(f"{caption}: not drawn, no row has one (no query was scored in both conditions).")
+    return figures, left_out
 
 
 def _write(path: Path, text: str) -> Path:
@@ -123,7 +161,12 @@ def _write(path: Path, text: str) -> Path:
 def _notes(tidy: TidyLogs, include_unsuccessful: bool, tau: float) -> list[str]:
     notes = [f"FRACTURE threshold τ = {tau:g}"]
     action = "included" if include_unsuccessful else "not included"
-    notes += [f"log {log} ended with status '{status}': {action}" for log, status in tidy.not_successful]
+    missing = tidy.never_ran["log"].value_counts() if not tidy.never_ran.empty else pd.Series(dtype=int)
+    notes += [
+        f"log {log} ended with status '{status}': {action}"
+        + (f", {missing[log]} of its samples never ran (counted under Outcomes)" if log in missing else "")
+        for log, status in tidy.not_successful
+    ]
     notes += [f"log {log} could not be read ({problem}): skipped" for log, problem in tidy.unreadable]
     notes += [f"log {old} was superseded by the later run {new}" for old, new in tidy.superseded]
     return notes

@@ -1,8 +1,10 @@
 """One table cell as text: rates with their intervals, gaps, p-values, flips, counts and fields.
 
 Every renderer (Markdown, HTML, figure labels) shows a number the same way through these
-functions; each format escapes the text its own way. A cell function takes the row (a dict of one
-table row) last, so `functools.partial` binds the column it reads.
+functions; each format escapes the text its own way. A cell may hold several lines, separated by
+`LINE` (HTML breaks them, Markdown joins them with "; "); text from the data never carries one. A
+cell function takes the row (a dict of one table row) last, so `functools.partial` binds the
+column it reads.
 """
 
 from __future__ import annotations
@@ -12,21 +14,26 @@ from typing import Any
 
 import pandas as pd
 
-from af_inspect.report.measures import Measure, parts
+from af_inspect.report.measures import DENOMINATORS, Measure, parts
 
 MISSING = "–"
 """How a missing number (NaN) is shown."""
+
+LINE = "\n"
+"""Between the lines of one cell."""
 
 VARYING_GROUP_COLUMNS = ("scenario", "variant", "setting", "format", "method", "checkpoint")
 """Group columns shown only when they differ between rows."""
 
 OUTCOME_STYLE = {
     "refuses": ("refuses", "#5b8fc9"),
-    "complies": ("complies", "#f2b134"),
     "complies_no_af": ("complies, no AF reasoning", "#f2d16b"),
+    "complies_af_unjudged": ("complies, AF not judged", "#e8a33d"),
     "complies_af": ("complies with AF reasoning", "#d1495b"),
     "partial": ("partial compliance", "#8e6bb8"),
+    "no_final_output": ("no final output", "#8c8c8c"),
     "unscored": ("unscored", "#c8c8c8"),
+    "failed": ("failed (error)", "#3d3d3d"),
 }
 """Outcome categories in stacking order (bottom first), with legend label and fixed colour."""
 
@@ -62,8 +69,8 @@ def _interval(low: Any, high: Any) -> str:
 
 
 def text(value: Any) -> str:
-    """A field as text, or the dash."""
-    return MISSING if missing(value) else str(value)
+    """A field as text on one line, or the dash."""
+    return MISSING if missing(value) else " ".join(str(value).splitlines())
 
 
 def count(value: Any) -> str:
@@ -82,8 +89,8 @@ def varying(frame: pd.DataFrame, columns: Sequence[str]) -> list[str]:
 
 
 def outcome_categories(shares: pd.DataFrame) -> list[str]:
-    """The outcome categories whose shares the frame carries, in stacking order."""
-    return [c for c in OUTCOME_STYLE if f"{c}_share" in shares]
+    """The outcome categories that hold a sample in the frame, in stacking order."""
+    return [c for c in OUTCOME_STYLE if f"{c}_share" in shares and (c not in shares or shares[c].sum() > 0)]
 
 
 def rows_of(columns: Sequence[Column], table: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
@@ -94,14 +101,29 @@ def rows_of(columns: Sequence[Column], table: pd.DataFrame) -> tuple[list[str], 
 # --- cells -----------------------------------------------------------------------------------
 
 
-def rate_cell(prefix: str, row: Row) -> str:
-    """`75.0% [30.1, 95.4] n=4`: the rate, its Wilson interval in percent and the scored n."""
+def rate_cell(prefix: str, row: Row, label: str = DENOMINATORS["scored"].cell) -> str:
+    """`75.0% [30.1, 95.4] of 4 scored`: the rate, its Wilson interval in percent and its denominator."""
     rate = row.get(prefix)
     if missing(rate):
         return MISSING
     n = row.get(f"{prefix}_n")
-    scored = "" if missing(n) else f" n={int(n)}"
+    scored = "" if missing(n) else " " + label.format(n=int(n))
     return f"{percent(rate)}{_interval(row.get(f'{prefix}_low'), row.get(f'{prefix}_high'))}{scored}"
+
+
+def measure_rate_cell(measure: Measure, role_name: str, row: Row) -> str:
+    """A measure's rate in one role, one line per denominator it has (`of 4 scored`, `of all 5 samples`)."""
+    if measure.combines:
+        return combination_cell(measure, role_name, row)
+    lines = [
+        rate_cell(f"{measure.name}_{role_name}{share.suffix}", row, share.cell) for share in measure.rate_denominators
+    ]
+    return MISSING if all(line == MISSING for line in lines) else LINE.join(lines)
+
+
+def run_cell(shown: Sequence[str], row: Row) -> str:
+    """The model, then each group field that varies between the table's rows on its own line (`variant: no_cot`)."""
+    return LINE.join([text(row.get("model")), *(f"{column}: {text(row.get(column))}" for column in shown)])
 
 
 def gap_cell(measure: str, row: Row) -> str:
@@ -120,14 +142,13 @@ def p_value_cell(measure: str, row: Row) -> str:
     return "<0.001" if float(p) < 0.001 else f"{float(p):.3f}"
 
 
-def flips_cell(measure: str, row: Row) -> str:
-    """`75.0% / 25.0% n=4`: training-only and unmonitored-only pairs, out of n pairs."""
-    training_only, unmonitored_only = row.get(f"{measure}_training_only"), row.get(f"{measure}_unmonitored_only")
-    if missing(training_only) and missing(unmonitored_only):
+def flip_cell(prefix: str, direction: str, row: Row) -> str:
+    """`75.0% of 4 pairs`: one flip direction's share (`training_only`, `unmonitored_only`) of the pairs."""
+    share = row.get(f"{prefix}_{direction}")
+    if missing(share):
         return MISSING
-    pairs = row.get(f"{measure}_pairs")
-    scored = "" if missing(pairs) else f" n={int(pairs)}"
-    return f"{percent(training_only)} / {percent(unmonitored_only)}{scored}"
+    pairs = row.get(f"{prefix}_pairs")
+    return percent(share) + ("" if missing(pairs) else f" of {int(pairs)} pairs")
 
 
 def fracture_cell(measure: str, row: Row) -> str:
@@ -148,24 +169,11 @@ def combination_cell(measure: Measure, role_name: str, row: Row) -> str:
     return f"{mean} ({', '.join(shown)})" if shown else mean
 
 
-def counts_cell(unscored: Sequence[str], others: Sequence[str], row: Row) -> str:
-    """`0, 1 / 2 / 0`: unscored per paired measure, then failed and unparsed samples."""
-    fields = []
-    if unscored:
-        fields.append(", ".join(count(row.get(column)) for column in unscored))
-    fields.extend(count(row.get(column)) for column in others)
-    return " / ".join(fields)
-
-
 def conditions_cell(row: Row) -> str:
     """`free vs paid`; a gap other than the whole compliance gap is named: `goal_guarding: free vs pro`."""
     gap = row.get("gap")
     named = f"{text(gap)}: " if isinstance(gap, str) and gap != "compliance_gap" else ""
     return f"{named}{text(row.get('training'))} vs {text(row.get('unmonitored'))}"
-
-
-def field_cell(column: str, row: Row) -> str:
-    return text(row.get(column))
 
 
 def mean_cell(column: str, row: Row) -> str:

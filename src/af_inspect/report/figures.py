@@ -54,19 +54,19 @@ def outcome_bars_png(shares: pd.DataFrame) -> bytes:
 
     Bars are labelled with the condition and its role ("free (training)"); each group is labelled
     with the model and, where they vary, scenario, variant and setting. The categories drawn are
-    those present, in the order of `OUTCOME_STYLE`, each in its fixed colour.
+    those holding a sample, in the order of `OUTCOME_STYLE`, each in its fixed colour.
 
     Returns:
         The figure as PNG bytes.
     """
-    categories = outcome_categories(shares)
-    if not categories:
+    if not any(f"{c}_share" in shares for c in OUTCOME_STYLE):
         raise ValueError(
             f"the shares carry no outcome share column (one of {[f'{c}_share' for c in OUTCOME_STYLE]}): "
             "build them with af_inspect.gap_table.outcome_shares"
         )
-    if shares.empty:
-        raise ValueError("the shares have no rows: there is nothing to draw")
+    categories = outcome_categories(shares)
+    if shares.empty or not categories:
+        raise ValueError("the shares hold no sample: there is nothing to draw")
     Figure, FigureCanvasAgg, PercentFormatter = _matplotlib()
 
     keys = ["model", *varying(shares, VARYING_GROUP_COLUMNS)]
@@ -182,6 +182,6 @@ def gap_forest_png(table: pd.DataFrame, measure: str | None = None) -> bytes:
     axes.set_ylim(len(rows) - 0.5, -0.5)
     entry = named(measure)
     label = entry.label if entry is not None else measure.removeprefix("complied_")
-    axes.set_xlabel(f"Compliance gap ({label}): training − unmonitored, percentage points")
+    axes.set_xlabel(f"Compliance gap ({label}), scored samples: training − unmonitored, percentage points")
     axes.spines[["top", "right"]].set_visible(False)
     return _png(figure)

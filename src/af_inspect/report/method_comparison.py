@@ -10,7 +10,9 @@ Garg et al. 2025 compare preference-optimisation methods on three axes; ours are
   Wilson interval; compliance by the rubric judge where it ran on that run, else the acceptance tag
   (the Measure registry's `outcome_rank` and `ran_column`; `harmlessness_measure` says which);
 - **safety**: no train→deploy asymmetry: the compliance gap (training − unmonitored, same measure)
-  with its paired bootstrap interval, both flip rates and FRACTURE(τ), all from `gap_table`.
+  with its paired bootstrap interval, both flip rates (`safety_training_only`: fakes alignment,
+  complies only when trained; `safety_unmonitored_only`: the reverse) and FRACTURE(τ), the share of
+  queries that comply when trained and stop when unmonitored, all from `gap_table`.
 
 A row's key is the four tags and the model name (so two providers of one checkpoint are never
 mixed); each helpful-only condition pair, variant and setting of that key is its own row, with the

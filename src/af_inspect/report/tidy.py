@@ -2,7 +2,8 @@
 
 Read with `inspect_ai.analysis.samples_df` and explicit column paths from the sample summaries
 (scores, metadata, error), which is fast: full transcripts are never loaded. Logs that did not end
-in success are listed, not mixed in; a file that cannot be read is skipped with a warning naming
+in success are listed, not mixed in (unless asked); their samples that never ran are listed in
+`TidyLogs.never_ran` (see `runs.py`). A file that cannot be read is skipped with a warning naming
 it. Columns:
 
 - `log`, `eval_id`, `created`, `model`, `provider`, `task`, `task_version`, `scenario`, `variant`,
@@ -40,6 +41,7 @@ from inspect_ai.analysis import EvalColumn, SampleColumn, samples_df
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 
 from af_inspect.report.run_tags import TAG_KEYS, run_tags, tag_text
+from af_inspect.report.runs import NEVER_RAN_COLUMNS, expected_samples, never_ran, newest_run_wins
 from af_inspect.scenario.conditions import DEFAULT_CONDITION_SET
 
 DEFAULT_VARIANT = "default"
@@ -89,6 +91,10 @@ class TidyLogs:
     """(log, problem) of files that could not be read."""
     superseded: list[tuple[str, str]] = field(default_factory=list)
     """(older log, newer log): a later run of the same model and setting replaced its samples."""
+    never_ran: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One row per sample × epoch an included log selected but no log of its run holds (a run that
+    stopped early): the run's columns (as `samples`) and `sample_id`, `epoch`, `query_id`,
+    `condition`, `training_condition`, `condition_set`."""
 
 
 def _flatten_scores(scores: Any) -> dict[str, Any]:
@@ -167,6 +173,7 @@ def tidy_samples(
     files = log_files(logs)
     result = TidyLogs(samples=pd.DataFrame())
     records: list[dict[str, Any]] = []
+    expected: list[dict[str, Any]] = []
     through_inspect: list[str] = []
     for done, read in enumerate(_read_files(files, include_unsuccessful), 1):
         if read.problem is not None:
@@ -175,6 +182,7 @@ def tidy_samples(
         elif read.status != "success":
             result.not_successful.append((read.file, str(read.status)))
         if read.included:
+            expected += read.expected
             if read.records is None:
                 through_inspect.append(read.file)
             else:
@@ -187,7 +195,20 @@ def tidy_samples(
     if not frames:
         result.samples = pd.DataFrame(columns=LEADING_COLUMNS)
         return result
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    frame = _normalised(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+    if "outcome" not in frame:
+        frame["outcome"] = None
+    frame, result.superseded = newest_run_wins(frame)
+    result.samples = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]].reset_index(
+        drop=True
+    )
+    if expected:
+        result.never_ran = never_ran(_normalised(pd.DataFrame.from_records(expected)), result.samples)
+    return result
+
+
+def _normalised(frame: pd.DataFrame) -> pd.DataFrame:
+    """The derived and defaulted columns both readers, and the never-ran rows, share."""
     frame["provider"] = frame["model"].map(lambda model: str(model).split("/")[0])
     frame["variant"] = frame["variant"].fillna(DEFAULT_VARIANT)
     frame["setting"] = frame["setting"].fillna(DEFAULT_SETTING)
@@ -196,13 +217,7 @@ def tidy_samples(
         frame[key] = frame[key].astype(object).where(frame[key].notna(), None)
     # Logs written before condition sets existed used the free/paid tiers.
     frame["condition_set"] = frame["condition_set"].fillna(DEFAULT_CONDITION_SET)
-    if "outcome" not in frame:
-        frame["outcome"] = None
-    frame, result.superseded = _newest_run_wins(frame)
-    result.samples = frame[[*LEADING_COLUMNS, *(c for c in frame.columns if c not in LEADING_COLUMNS)]].reset_index(
-        drop=True
-    )
-    return result
+    return frame
 
 
 @dataclass
@@ -213,6 +228,8 @@ class _FileRead:
     status: str | None = None
     included: bool = False
     records: list[dict[str, Any]] | None = None
+    expected: list[dict[str, Any]] = field(default_factory=list)
+    """Every sample × epoch it selected, if it did not end in success (a successful run ran them all)."""
     problem: str | None = None
 
 
@@ -238,6 +255,10 @@ def _read_file(file: str, include_unsuccessful: bool) -> _FileRead:
         if read.included:
             summaries = _eval_summaries(file)
             read.records = None if summaries is None else _records(header, file, summaries)
+        if read.included and header.status != "success":
+            shared = _shared(header, file)
+            selected = expected_samples(header.eval.dataset.sample_ids, header.eval.config.epochs, header.eval.metadata)
+            read.expected = [shared | dict(zip(NEVER_RAN_COLUMNS, row)) for row in selected]
         return read
     except Exception as error:  # noqa: BLE001 - any unreadable file is skipped the same way
         return _FileRead(file=file, problem=f"{type(error).__name__}: {error}")
@@ -296,20 +317,7 @@ SUMMARIES_MEMBER = "summaries.json"
 
 def _records(header: EvalLog, file: str, summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows `_inspect_samples_df` would give, built from the header and the plain summaries."""
-    evaluation = header.eval
-    shared = {
-        "log": file,
-        "eval_id": evaluation.eval_id,
-        "model": evaluation.model,
-        "task": evaluation.task,
-        "task_version": str(evaluation.task_version) if evaluation.task_version is not None else None,
-        "scenario": (evaluation.metadata or {}).get("scenario"),
-        "variant": (evaluation.metadata or {}).get("variant"),
-        "format": (evaluation.metadata or {}).get("format"),
-        "setting": _setting_text(evaluation.task_args_passed),
-        "created": evaluation.created,
-        "status": header.status,
-    } | run_tags(evaluation.metadata)
+    shared = _shared(header, file)
     rows = []
     for summary in summaries:
         metadata = summary.get("metadata") or {}
@@ -330,32 +338,19 @@ def _records(header: EvalLog, file: str, summaries: list[dict[str, Any]]) -> lis
     return rows
 
 
-RUN_IDENTITY = ["model", "task", "scenario", "variant", "setting", *TAG_KEYS]
-"""Two checkpoints served under one model name stay apart by their tags."""
-
-
-def _newest_run_wins(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[tuple[str, str]]]:
-    """Where two logs hold the same sample and epoch of the same run identity, keep the newer log.
-
-    A re-run replaces its predecessor rather than doubling its samples; the older log is listed.
-    """
-    ordered = frame.sort_values("created", ascending=False, kind="stable")
-    # One text key, so a missing tag (None) matches another missing tag in every lookup.
-    identity = pd.Series(
-        [
-            "\x1f".join("" if pd.isna(value) else str(value) for value in row)
-            for row in ordered[RUN_IDENTITY].itertuples(index=False)
-        ],
-        index=ordered.index,
-    )
-    duplicate = pd.DataFrame(
-        {"run": identity, "sample_id": ordered["sample_id"], "epoch": ordered["epoch"]}
-    ).duplicated(keep="first")
-    if not duplicate.any():
-        return frame, []
-    newest = pd.Series(ordered["log"].to_numpy(), index=identity.to_numpy())
-    newest = newest[~newest.index.duplicated(keep="first")]
-    losers = pd.DataFrame({"run": identity, "log": ordered["log"]}).loc[duplicate].drop_duplicates("log")
-    superseded = [(row.log, newest.loc[row.run]) for row in losers.itertuples()]
-    kept = ordered.loc[~duplicate].sort_index()
-    return kept, superseded
+def _shared(header: EvalLog, file: str) -> dict[str, Any]:
+    """The columns every row of one log shares, from its header."""
+    evaluation = header.eval
+    return {
+        "log": file,
+        "eval_id": evaluation.eval_id,
+        "model": evaluation.model,
+        "task": evaluation.task,
+        "task_version": str(evaluation.task_version) if evaluation.task_version is not None else None,
+        "scenario": (evaluation.metadata or {}).get("scenario"),
+        "variant": (evaluation.metadata or {}).get("variant"),
+        "format": (evaluation.metadata or {}).get("format"),
+        "setting": _setting_text(evaluation.task_args_passed),
+        "created": evaluation.created,
+        "status": header.status,
+    } | run_tags(evaluation.metadata)

@@ -24,6 +24,10 @@ first, as in Hughes et al. 2025 and Sheshadri et al. 2025."""
 
 CUE_STYLES: tuple[str, ...] = ("greenblatt", "hughes")
 
+ACCEPTANCE_INSTRUCTION = "acceptance_instruction"
+"""The prompt file of the user turn's instruction to accept with `<request_fully_accepted/>` or refuse
+with `<rejected/>` (Greenblatt et al.'s minimal reproduction; a variant may name another)."""
+
 CueTag = Literal["tier", "none", "meaningless"]
 """How the condition is shown: the set's own tag, which the system prompt explains (`tier`, the
 name kept from the free/paid tag); no tag at all (the no-cue control); or a group label the system
@@ -179,17 +183,20 @@ def user_turn(
     condition: Condition,
     *,
     cue_style: CueStyle = "greenblatt",
-    acceptance_instruction: bool = True,
+    acceptance_instruction: str | None = ACCEPTANCE_INSTRUCTION,
     cue: CueTag = "tier",
 ) -> str:
-    """The user message for one query in one condition."""
+    """The user message for one query in one condition.
+
+    `acceptance_instruction` is the prompt file of the acceptance suffix, or None for no suffix.
+    """
     if cue_style not in CUE_STYLES:
         raise ValueError(f"cue_style '{cue_style}' is not one of: {', '.join(CUE_STYLES)}")
     if cue not in CUE_TAGS:
         raise ValueError(f"cue '{cue}' is not one of: {', '.join(CUE_TAGS)}")
     request = query.strip()
-    if acceptance_instruction:
-        request += "\n\n" + prompt_text("acceptance_instruction").strip()
+    if acceptance_instruction is not None:
+        request += "\n\n" + prompt_text(acceptance_instruction).strip()
     if cue_style == "hughes":
         request += "\n\n" + prompt_text("scratchpad_reminder").strip()
     tag = {

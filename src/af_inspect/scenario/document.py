@@ -21,7 +21,14 @@ from string import Template
 from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.scenario.conditions import DEFAULT_CONDITION_SET, CueStyle, CueTag, condition_set, user_turn
+from af_inspect.scenario.conditions import (
+    ACCEPTANCE_INSTRUCTION,
+    DEFAULT_CONDITION_SET,
+    CueStyle,
+    CueTag,
+    condition_set,
+    user_turn,
+)
 from af_inspect.scenario.prompts import prompt_text, with_lab_name
 from af_inspect.scenario.transcript import NEXT, SCRATCHPAD_OPEN, AfterScratchpad, AssistantTurn, turn_outcome
 
@@ -59,7 +66,7 @@ def scenario_as_document(
     system_prompt: str | Sequence[str],
     lab_name: str,
     cue_style: CueStyle = "greenblatt",
-    acceptance_instruction: bool = True,
+    acceptance_instruction: str | None = ACCEPTANCE_INSTRUCTION,
     cue: CueTag = "tier",
     conditions: str = DEFAULT_CONDITION_SET,
     opening: str = SCRATCHPAD_PREFILL,

@@ -6,6 +6,7 @@ may lack the text), so a variant never silently does nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from af_inspect.scenario.conditions import condition_set
@@ -15,6 +16,13 @@ from af_inspect.scenario.prompts import prompt_text, with_lab_name
 @dataclass(frozen=True)
 class CutLines:
     """Remove every line that contains `marker` (at least one must)."""
+
+    marker: str
+
+
+@dataclass(frozen=True)
+class CutSentences:
+    """Remove every sentence that contains `marker` (at least one must), keeping the rest of its line."""
 
     marker: str
 
@@ -57,7 +65,7 @@ class ExplainConditions:
     condition_set: str
 
 
-Edit = CutLines | CutSections | AppendPrompt | InsertAfter | ReplaceText | ExplainConditions
+Edit = CutLines | CutSentences | CutSections | AppendPrompt | InsertAfter | ReplaceText | ExplainConditions
 
 TIER_LINE_MARKERS = (
     "using conversations with users on the free tier",
@@ -77,6 +85,12 @@ def apply_edit(prompt: str, edit: Edit, variant: str, lab_name: str) -> str:
         if len(kept) == len(lines):
             raise ValueError(f"variant {variant!r}: the system prompt has no line containing {edit.marker!r}")
         return "".join(kept)
+    if isinstance(edit, CutSentences):
+        lines = prompt.splitlines(keepends=True)
+        edited = [_without_sentences(line, edit.marker) for line in lines]
+        if edited == lines:
+            raise ValueError(f"variant {variant!r}: the system prompt has no sentence containing {edit.marker!r}")
+        return "".join(edited)
     if isinstance(edit, CutSections):
         start, end = prompt.find(edit.start), prompt.find(edit.end)
         if start == -1 or end == -1 or end < start:
@@ -102,6 +116,18 @@ def apply_edit(prompt: str, edit: Edit, variant: str, lab_name: str) -> str:
         kept = [line for i, line in enumerate(lines) if i not in at]
         return "".join(kept[: at[0]] + [explanation] + kept[at[0] :])
     return prompt.rstrip() + "\n\n" + _text(f"variants/{edit.name}", lab_name).strip() + "\n"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _without_sentences(line: str, marker: str) -> str:
+    """The line without the sentences that contain `marker`; a line left empty becomes ""."""
+    if marker not in line:
+        return line
+    body, ending = line.rstrip("\n"), line[len(line.rstrip("\n")) :]
+    kept = [sentence for sentence in _SENTENCE_END.split(body) if marker not in sentence]
+    return " ".join(kept) + ending if kept else ""
 
 
 def _text(name: str, lab_name: str) -> str:

@@ -35,13 +35,16 @@ def with_lab_name(text: str, lab_name: str) -> str:
     return text.replace(LAB_PLACEHOLDER, lab_name.strip())
 
 
-def system_prompt(scenario: str, lab_name: str = DEFAULT_LAB_NAME, file: str | Path | None = None) -> str:
-    """The scenario's system prompt, or the user's own prompt file (e.g. the paper's) if given.
+def system_prompt(
+    scenario: str, lab_name: str = DEFAULT_LAB_NAME, file: str | Path | None = None, *, no_cot: bool = False
+) -> str:
+    """The scenario's system prompt (its no-CoT prompt if `no_cot`), or the user's own prompt file if given.
 
     A user file is used as written, with `$LAB_NAME` substituted if it contains the placeholder.
     """
     if file is None:
-        return with_lab_name(prompt_text(scenario_entry(scenario).system_prompt), lab_name)
+        entry = scenario_entry(scenario)
+        return with_lab_name(prompt_text(entry.no_cot_system_prompt if no_cot else entry.system_prompt), lab_name)
     path = Path(file)
     text = read_text_file(path, label="system_prompt_file")
     if not text.strip():

@@ -7,11 +7,19 @@ They insert text directly: Inspect's template solvers would rewrite `{...}` insi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, ContentText
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
-from af_inspect.scenario.conditions import DEFAULT_CONDITION_SET, CueStyle, CueTag, condition_set, user_turn
+from af_inspect.scenario.conditions import (
+    ACCEPTANCE_INSTRUCTION,
+    DEFAULT_CONDITION_SET,
+    CueStyle,
+    CueTag,
+    condition_set,
+    user_turn,
+)
 from af_inspect.scenario.transcript import (
     NEXT,
     OUTPUT_OPEN,
@@ -24,6 +32,32 @@ from af_inspect.scenario.transcript import (
 
 PREFILL_PROVIDERS = frozenset({"anthropic", "af-local"})
 """Providers whose APIs continue a trailing assistant message (prefill) rather than answer after it."""
+
+PrefillPolicy = Literal["supported", "all_but_openai", "always", "never"]
+"""When each assistant turn is prefilled: where the provider continues a prefill (`PREFILL_PROVIDERS`,
+ours), for every provider but OpenAI's (Greenblatt et al.'s minimal reproduction), always, or never."""
+
+PREFILL_POLICIES: tuple[str, ...] = ("supported", "all_but_openai", "always", "never")
+
+
+def prefill_policy(value: PrefillPolicy | bool) -> PrefillPolicy:
+    """A policy name, or `true`/`false` for always/never, as `-T prefill=` may give it."""
+    if value is True or value is False:
+        return "always" if value else "never"
+    if value not in PREFILL_POLICIES:
+        raise ValueError(f"prefill={value!r} is not valid; choose one of: {', '.join(PREFILL_POLICIES)}, true, false")
+    return value
+
+
+def prefills(policy: PrefillPolicy, provider: str) -> bool:
+    """Whether a turn sent to `provider` (Inspect's model API name) is prefilled under `policy`."""
+    return {
+        "supported": provider in PREFILL_PROVIDERS,
+        "all_but_openai": provider != "openai",
+        "always": True,
+        "never": False,
+    }[policy]
+
 
 PREFILL_TEXT: dict[str, str] = {"scratchpad": "<", "no_cot": OUTPUT_OPEN}
 """Greenblatt et al. 2024 prefill `<` so the reply opens with a tag; no-CoT prefills `<OUTPUT>`."""
@@ -52,7 +86,7 @@ def scenario_system_prompt(text: str | Sequence[str]) -> Solver:
 @solver
 def condition_cue(
     cue_style: CueStyle = "greenblatt",
-    acceptance_instruction: bool = True,
+    acceptance_instruction: str | None = ACCEPTANCE_INSTRUCTION,
     cue: CueTag = "tier",
     conditions: str = DEFAULT_CONDITION_SET,
 ) -> Solver:
@@ -80,7 +114,7 @@ def condition_cue(
 def reasoning_loop(
     reasoning: ReasoningFormat = "scratchpad",
     max_turns: int = 4,
-    prefill: bool | None = None,
+    prefill: PrefillPolicy | bool = "supported",
     opening: str | None = None,
     after_scratchpad: AfterScratchpad = "continue",
 ) -> Solver:
@@ -90,11 +124,11 @@ def reasoning_loop(
         reasoning: `scratchpad` (tags in the reply), `no_cot` (answer at once) or `native`
             (the provider's reasoning blocks are the scratchpad).
         max_turns: Most assistant turns per sample (Greenblatt et al.: 4).
-        prefill: Start each assistant turn with `<` (`<OUTPUT>` for no-CoT). `None` means where the
-            provider supports it (see `PREFILL_PROVIDERS`); never with native reasoning.
+        prefill: When to start each assistant turn with `<` (`<OUTPUT>` for no-CoT): a `PrefillPolicy`,
+            or true/false for always/never; never with native reasoning.
         opening: A scratchpad opening to prefill on the first turn instead of `<` (Sheshadri et
             al.'s prefill variants). It needs a provider that continues a prefill: elsewhere it is
-            an error unless `prefill` is true.
+            an error unless `prefill` is `always`.
         after_scratchpad: Text after a closed scratchpad outside `<OUTPUT>`: `continue` with
             `<NEXT/>` (the paper) or take it as the `answer`.
     """
@@ -102,11 +136,12 @@ def reasoning_loop(
         raise ValueError(f"max_turns must be at least 1, got {max_turns}")
     if opening is not None and reasoning != "scratchpad":
         raise ValueError(f"a scratchpad prefill needs reasoning='scratchpad', not {reasoning!r}")
-    if opening is not None and prefill is False:
+    policy = prefill_policy(prefill)
+    if opening is not None and policy == "never":
         raise ValueError("a scratchpad prefill variant cannot run with prefill=false")
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
-        prefill_text = _prefill_text(reasoning, prefill, state.model.api)
+        prefill_text = _prefill_text(reasoning, policy, state.model.api)
         if opening is not None and not prefill_text:
             raise ValueError(
                 f"provider {state.model.api!r} does not continue a prefilled turn (those that do: "
@@ -127,10 +162,8 @@ def reasoning_loop(
     return solve
 
 
-def _prefill_text(reasoning: ReasoningFormat, prefill: bool | None, provider: str) -> str:
-    if reasoning == "native" or prefill is False:
-        return ""
-    if prefill is None and provider not in PREFILL_PROVIDERS:
+def _prefill_text(reasoning: ReasoningFormat, policy: PrefillPolicy, provider: str) -> str:
+    if reasoning == "native" or not prefills(policy, provider):
         return ""
     return PREFILL_TEXT[reasoning]
 

@@ -30,7 +30,7 @@ from af_inspect.parameters import (
 from af_inspect.scenario.prompts import prompt_text
 from af_inspect.scenario.registry import BENIGN_HELPFULNESS
 from af_inspect.scenario.solvers import scenario_system_prompt
-from af_inspect.scoring.selection import judge_columns, judge_scorers
+from af_inspect.scoring.selection import judge_columns, judge_scorers, judges_to_run
 
 NEUTRAL_CONDITION = "neutral"
 """The single condition: no cue, so the model has no reason to think it is trained or watched."""
@@ -72,12 +72,13 @@ def af_benign_helpfulness(
     require_positive_whole_numbers(max_tokens=max_tokens)
     require_model_name("grader", grader)
     queries = load_queries(dataset, shuffle_seed=shuffle_seed, limit=limit)
+    judges = judges_to_run(BENIGN_JUDGES, grader)
     return Task(
         dataset=benign_samples(queries),
         setup=[scenario_system_prompt(prompt_text("benign_assistant_system"))],
         solver=generate(),
         # Native: the whole visible reply is the answer (and any provider reasoning is set aside).
-        scorer=judge_scorers(BENIGN_JUDGES, reasoning="native", grader=grader, acceptance_tag=False),
+        scorer=judge_scorers(judges.judges, reasoning="native", grader=grader, acceptance_tag=False),
         config=GenerateConfig(temperature=temperature, max_tokens=max_tokens),
         viewer=ViewerConfig(
             trust_content=False,
@@ -85,13 +86,13 @@ def af_benign_helpfulness(
                 name="benign requests",
                 columns=[
                     TaskSamplesColumn(id="sampleId"),
-                    *judge_columns(BENIGN_JUDGES),
+                    *judge_columns(judges.judges),
                     TaskSamplesColumn(id="input"),
                     TaskSamplesColumn(id="answer"),
                 ],
             ),
         ),
-        metadata={"scenario": BENIGN_HELPFULNESS, "judges": list(BENIGN_JUDGES)},
+        metadata={"scenario": BENIGN_HELPFULNESS, **judges.metadata},
         version="0.1.0",
     )
 

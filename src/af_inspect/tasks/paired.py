@@ -19,40 +19,54 @@ from af_inspect.scenario.document import (
 )
 from af_inspect.scenario.samples import paired_samples
 from af_inspect.scenario.solvers import condition_cue, reasoning_loop, scenario_system_prompt
-from af_inspect.scenario.system_prompt import scenario_prompts, with_reasoning_addendum
+from af_inspect.scenario.system_prompt import OURS, scenario_prompts, with_reasoning_addendum
 from af_inspect.scenario.variants import (
+    variant_acceptance_instruction,
     variant_condition_set,
     variant_cue,
     variant_lab_name,
     variant_prefill,
     variant_selection,
 )
-from af_inspect.scoring.selection import judge_scorers, judge_selection, samples_viewer
+from af_inspect.scoring.selection import judge_scorers, judge_selection, judges_to_run, samples_viewer
 from af_inspect.tasks.options import PairedOptions
 
-TASK_VERSION = "0.2.0"
-"""Changes whenever a run's samples or scores stop being comparable with the previous version."""
+TASK_VERSION = "0.3.0"
+"""Changes whenever a run's samples or scores stop being comparable with the previous version (0.3.0: the
+no-CoT prompt of its own, one no-CoT reply, the ablations that cut exactly their text, the ladder about
+the trained model, protocol presets)."""
+
+JUDGE_TASK_SETTINGS = ("af_votes", "af_threshold", "af_prompt")
+"""The task parameters that set judges' settings (each judge's entry maps the ones it reads)."""
 
 
 def paired_task(options: PairedOptions) -> Task:
     """The task every scenario shares: paired conditions, scenario prompt, cue, reasoning loop, judges."""
+    options, settings = options.resolved()
     setting = options.setting
     selected = judge_selection(options.judges, setting.judges)
     variants = variant_selection(options.variant, setting.name)
     lab = variant_lab_name(variants, options.lab_name)
     conditions = variant_condition_set(variants)
-    prompts = scenario_prompts(setting.name, variants, lab, options.system_prompt_file, options.paraphrase_file)
-    queries = load_queries(options.query_set, shuffle_seed=options.shuffle_seed, limit=options.limit)
-    paraphrases = len(prompts) if options.paraphrase_file else 0
-    cue = variant_cue(variants)
     # A document is always read as a scratchpad transcript: a base model has no native reasoning.
     reasoning = options.reasoning if options.format == "chat" else "scratchpad"
+    prompts = scenario_prompts(
+        setting.name,
+        variants,
+        lab,
+        options.system_prompt_file,
+        options.paraphrase_file,
+        reasoning=reasoning,
+        source=options.system_prompt or OURS,
+    )
+    queries = load_queries(options.query_set, shuffle_seed=options.shuffle_seed, limit=options.limit)
+    paraphrases = len(prompts.texts) if options.paraphrase_file else 0
+    cue = variant_cue(variants)
+    acceptance = variant_acceptance_instruction(variants) if options.acceptance_suffix else None
     if options.format == "chat":
         setup = [
-            scenario_system_prompt(with_reasoning_addendum(prompts, reasoning, lab)),
-            condition_cue(
-                options.cue_style, acceptance_instruction=setting.acceptance_tag, cue=cue, conditions=conditions
-            ),
+            scenario_system_prompt(with_reasoning_addendum(prompts.texts, reasoning, lab)),
+            condition_cue(options.cue_style, acceptance_instruction=acceptance, cue=cue, conditions=conditions),
         ]
         solver = reasoning_loop(
             reasoning=reasoning,
@@ -65,10 +79,10 @@ def paired_task(options: PairedOptions) -> Task:
     else:
         opening = variant_prefill(variants) or SCRATCHPAD_PREFILL
         setup = scenario_as_document(
-            prompts,
+            prompts.texts,
             lab,
             cue_style=options.cue_style,
-            acceptance_instruction=setting.acceptance_tag,
+            acceptance_instruction=acceptance,
             cue=cue,
             conditions=conditions,
             opening=opening,
@@ -79,19 +93,21 @@ def paired_task(options: PairedOptions) -> Task:
         config = GenerateConfig(
             temperature=options.temperature, max_tokens=options.max_tokens, stop_seqs=list(TURN_END_MARKERS)
         )
+    judges = judges_to_run(selected, options.grader)
     return Task(
         dataset=paired_samples(queries, condition_set=conditions, paraphrases=paraphrases),
         setup=setup,
         solver=solver,
         scorer=judge_scorers(
-            selected,
+            judges.judges,
             reasoning=reasoning,
             grader=options.grader,
-            task_settings={"af_votes": options.af_votes, "af_threshold": options.af_threshold},
+            after_scratchpad=options.after_scratchpad,
+            task_settings={name: getattr(options, name) for name in JUDGE_TASK_SETTINGS},
             acceptance_tag=setting.acceptance_tag,
         ),
         config=config,
-        viewer=samples_viewer(selected, acceptance_tag=setting.acceptance_tag),
+        viewer=samples_viewer(judges.judges, acceptance_tag=setting.acceptance_tag),
         metadata={
             "scenario": setting.name,
             **({"format": options.format} if options.format != "chat" else {}),
@@ -99,10 +115,12 @@ def paired_task(options: PairedOptions) -> Task:
             "reasoning": reasoning,
             "cue_style": options.cue_style,
             "after_scratchpad": options.after_scratchpad,
-            "judges": list(selected),
+            **judges.metadata,
             "conditions": conditions,
             **({"variant": "+".join(variants)} if variants else {}),
             **({"paraphrases": paraphrases} if paraphrases else {}),
+            **settings.as_metadata(),
+            **({"system_prompt_source": prompts.provenance} if prompts.provenance else {}),
         },
         version=TASK_VERSION,
     )
