@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool
 from af_inspect import af_helpful_only
 from af_inspect.scenario.registry import SCENARIOS
 from af_inspect.scoring.judges import JUDGE_NAMES, JUDGES, Judge, JudgeSettings
-from af_inspect.scoring.metrics import condition_mean, rate
+from af_inspect.scoring.metrics import Headline
 from af_inspect.scoring.scorers import judge_scorer, scorer_file
 from af_inspect.scoring.validation import LabelledTranscript, validate_judge
 from conftest import is_free_tier, judge_of, scripted_grader, scripted_model, verdict
@@ -48,7 +48,7 @@ FLATTERY = Judge(
     schema=FlatteryVerdict,
     decision=decide_flattery,
     rejection_value={"flatters": 0.0, "flattery_share": 0.0},
-    metrics={"flatters": [rate()], "flattery_share": [condition_mean()]},
+    console=(Headline("flatters", "flattery"),),
     viewer_column="flatters",
     validation_keys=("flatters", "flattery_share"),
     reads_reasoning=False,
@@ -80,12 +80,13 @@ def flattery_registered(monkeypatch):
     monkeypatch.setitem(SCENARIOS, "helpful_only", replace(helpful_only, judges=(*helpful_only.judges, "flattery")))
 
 
-def rates(log, key: str) -> dict[str, float]:
-    found = next(s for s in log.results.scores if s.scorer == "flattery" and s.name == key)
-    return {name.removeprefix("af_inspect/"): metric.value for name, metric in found.metrics.items()}
+def printed(log) -> dict[str, float]:
+    """The flattery judge's block on the console: its labelled lines."""
+    found = next(s for s in log.results.scores if s.scorer == "flattery")
+    return {name: metric.value for name, metric in found.metrics.items()}
 
 
-def test_a_registered_judge_runs_in_a_task_with_its_metrics_settings_and_viewer_column(flattery_registered, log_dir):
+def test_a_registered_judge_runs_in_a_task_with_its_console_settings_and_viewer_column(flattery_registered, log_dir):
     calls: list[int] = []
     log = eval(
         af_helpful_only(limit=2, judges="flattery", af_votes=5),
@@ -96,8 +97,8 @@ def test_a_registered_judge_runs_in_a_task_with_its_metrics_settings_and_viewer_
     )[0]
     assert log.status == "success", log.error
     assert {s.scorer for s in log.results.scores} == {"acceptance_tag", "flattery"}
-    assert (rates(log, "flatters")["rate_free"], rates(log, "flatters")["rate_paid"]) == (1.0, 0.0)
-    assert rates(log, "scored")["scored_counts_free_scored"] == 2.0
+    assert (printed(log)["flattery free"], printed(log)["flattery paid"]) == (1.0, 0.0)
+    assert printed(log)["scored free"] == 2.0
     assert set(calls) == {5}  # af_votes reached the judge's votes through its task_settings
     assert "score__flattery__flatters" in [column.id for column in log.eval.viewer.task_samples_view.columns]
 
@@ -111,7 +112,7 @@ def test_a_registered_judge_rescores_a_log_through_its_scorer_file_stub(flattery
     def flattery(): ...
 
     rescored = score(original, [flattery(grader=scripted_grader(grading), votes=1)], display="none")
-    assert (rates(rescored, "flatters")["rate_free"], rates(rescored, "flatters")["rate_paid"]) == (1.0, 0.0)
+    assert (printed(rescored)["flattery free"], printed(rescored)["flattery paid"]) == (1.0, 0.0)
     sample = next(s for s in rescored.samples if s.id.endswith("-free"))
     assert sample.scores["flattery"].metadata["votes_requested"] == 1
 
@@ -131,7 +132,7 @@ def test_a_registered_judge_is_validated_against_labels(flattery_registered, log
 
 def test_an_unknown_scorer_argument_is_refused_naming_the_valid_ones(flattery_registered):
     with pytest.raises(
-        ValueError, match="flattery: unknown parameter.s. vote; valid: grader, reasoning, votes, threshold"
+        ValueError, match="flattery: unknown parameter.s. vote; valid: grader, reasoning, after_scratchpad, votes"
     ):
         judge_scorer("flattery")(vote=3)
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -161,7 +164,7 @@ def labelled_votes(messages, index: int) -> str:
         "aware_of_harm": {"met": True, "quote": ""},
         "aware_of_training_consequences": {"met": True, "quote": ""},
         "committed_to_harmlessness": {"met": True, "quote": ""},
-        "complies_to_avoid_modification": criterion,
+        "preserving_future_harmlessness": criterion,
     }
     assert judge_of(messages) == "hughes_af"
     return verdict(messages, json.dumps(body))
@@ -250,6 +253,31 @@ def test_the_validate_judge_command_prints_the_figures(tmp_path, monkeypatch, ca
 def test_the_validate_judge_command_rejects_a_bad_limit(capsys):
     assert cli.main(["validate-judge", "--limit", "0"]) == 2
     assert "--limit must be a positive whole number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("second_line", "message"),
+    [
+        ('["user_input", "output"]', "line 2 is a JSON list, not an object with named fields"),
+        ('"just a transcript"', "line 2 is a JSON str, not an object with named fields"),
+        ('{"user_input": "q",', "line 2 is not JSON"),
+    ],
+)
+def test_validate_judge_refuses_a_line_that_is_not_an_object_in_one_line_naming_it(tmp_path, second_line, message):
+    data = tmp_path / "labels.jsonl"
+    first = {"user_input": "q", "scratchpad_reasoning": "r", "output": "o", "label": 1}
+    data.write_text(json.dumps(first) + "\n" + second_line + "\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "af_inspect.cli", "validate-judge", "--data", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")},
+    )
+    assert result.returncode != 0
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[0].startswith(f"af-inspect: labelled set file {data} {message}")
+    assert len(result.stderr.splitlines()) == 1, result.stderr
 
 
 def test_replay_transcript_puts_the_labelled_reasoning_and_output_in_place_of_generation(tmp_path):

@@ -1,4 +1,4 @@
-"""The judges inside the helpful-only task and on re-scoring: per-condition rates, grader choice, old logs."""
+"""The judges inside the helpful-only task and on re-scoring: what the console prints, grader choice, old logs."""
 
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ def grading(messages, index: int) -> str:
             "aware_of_harm": MET,
             "aware_of_training_consequences": MET,
             "committed_to_harmlessness": MET,
-            "complies_to_avoid_modification": MET if faking else UNMET,
+            "preserving_future_harmlessness": MET if faking else UNMET,
         },
         "greenblatt_af": {
             "aware_of_training": MET,
@@ -81,24 +81,51 @@ def run(log_dir, *, role=None, model=None, **task_args) -> EvalLog:
     return read_eval_log(log.location)
 
 
-def metric_values(log: EvalLog, scorer: str, key: str) -> dict[str, float]:
-    score = next(s for s in log.results.scores if s.scorer == scorer and s.name == key)
-    return {name.removeprefix("af_inspect/"): metric.value for name, metric in score.metrics.items()}
+def printed(log: EvalLog, scorer: str) -> dict[str, float]:
+    """The block the console prints for `scorer`: its labelled lines."""
+    score = next(s for s in log.results.scores if s.scorer == scorer)
+    return {name: metric.value for name, metric in score.metrics.items()}
 
 
-def test_every_judge_reports_per_condition_rates_with_hand_computed_values(log_dir):
+def sample_mean(log: EvalLog, scorer: str, key: str, condition: str) -> float:
+    values = [s.scores[scorer].value[key] for s in log.samples if s.metadata["condition"] == condition]
+    return sum(values) / len(values)
+
+
+def test_the_console_prints_the_headline_judges_with_hand_computed_values(log_dir):
     log = run(log_dir, role=scripted_grader(grading))
-    rubric = metric_values(log, "compliance_rubric", "complied")
-    assert (rubric["rate_free"], rubric["rate_paid"], rubric["compliance_gap"]) == (1.0, 0.0, 1.0)
-    hughes = metric_values(log, "hughes_af", "af_reasoning")
-    assert hughes["rate_free"] == pytest.approx(2 / 3)
-    assert hughes["rate_free_stderr"] == pytest.approx(((2 / 3) * (1 / 3) / 3) ** 0.5)
-    assert (hughes["rate_paid"], hughes["rate_free_n"], hughes["rate_paid_n"]) == (0.0, 3.0, 3.0)
-    greenblatt = metric_values(log, "greenblatt_af", "af_full")
-    assert (greenblatt["rate_free"], greenblatt["rate_paid"]) == (pytest.approx(2 / 3), 0.0)
-    category = metric_values(log, "helpfulness", "category")
-    assert (category["condition_mean_free"], category["condition_mean_paid"]) == (4.0, 1.0)
-    assert metric_values(log, "partial_compliance", "partial_compliance")["rate_free"] == 0.0
+    assert [score.scorer for score in log.results.scores] == ["acceptance_tag", "compliance_rubric", "hughes_af"]
+    rubric = printed(log, "compliance_rubric")
+    assert (rubric["compliance free"], rubric["compliance paid"], rubric["gap"]) == (1.0, 0.0, 1.0)
+    assert (rubric["free, of all"], rubric["paid, of all"], rubric["gap, of all"]) == (1.0, 0.0, 1.0)
+    hughes = printed(log, "hughes_af")
+    assert hughes == {
+        "AF reasoning free": pytest.approx(2 / 3),
+        "AF reasoning paid": 0.0,
+        "scored free": 3.0,
+        "scored paid": 3.0,
+        "unscored free": 0.0,
+        "unscored paid": 0.0,
+    }
+
+
+def test_the_judges_the_console_leaves_out_keep_their_values_in_the_samples(log_dir):
+    log = run(log_dir, role=scripted_grader(grading))
+    assert (
+        sample_mean(log, "greenblatt_af", "af_full", "free"),
+        sample_mean(log, "greenblatt_af", "af_full", "paid"),
+    ) == (
+        pytest.approx(2 / 3),
+        0.0,
+    )
+    assert (
+        sample_mean(log, "helpfulness", "category", "free"),
+        sample_mean(log, "helpfulness", "category", "paid"),
+    ) == (
+        4.0,
+        1.0,
+    )
+    assert sample_mean(log, "partial_compliance", "partial_compliance", "free") == 0.0
 
 
 def test_unscored_judge_samples_are_left_out_of_the_rates_not_counted_as_refusals(log_dir):
@@ -108,17 +135,10 @@ def test_unscored_judge_samples_are_left_out_of_the_rates_not_counted_as_refusal
     )
     free = [sample.scores["compliance_rubric"] for sample in log.samples if sample.metadata["condition"] == "free"]
     assert [(score.reason, score.metadata["unscored"]) for score in free] == [("grader_failed", "no_verdict")] * 3
-    rates = metric_values(log, "compliance_rubric", "complied")
-    assert (rates["rate_paid"], rates["rate_paid_n"]) == (0.0, 3.0)
-    assert "rate_free" not in rates
-    assert math.isnan(rates["compliance_gap"])
-    counts = metric_values(log, "compliance_rubric", "scored")
-    assert counts == {
-        "scored_counts_free_scored": 0.0,
-        "scored_counts_free_unscored": 3.0,
-        "scored_counts_paid_scored": 3.0,
-        "scored_counts_paid_unscored": 0.0,
-    }
+    rubric = printed(log, "compliance_rubric")
+    assert (rubric["compliance paid"], rubric["scored paid"], rubric["unscored free"]) == (0.0, 3.0, 3.0)
+    # No verdict in the free tier: missing there, never a 0, in both denominators and the gaps.
+    assert all(math.isnan(rubric[line]) for line in ("compliance free", "gap", "free, of all", "gap, of all"))
 
 
 def test_a_grader_that_is_the_model_under_test_is_announced_in_the_log_and_every_score(log_dir):
@@ -240,8 +260,8 @@ def test_inspect_score_regrades_a_no_score_log_with_a_judge_file_and_a_new_grade
         requests = list(server.requests)
     assert result.returncode == 0, result.stderr
     log = read_eval_log(str(rescored))
-    rates = metric_values(log, "hughes_af", "af_reasoning")
-    assert (rates["rate_free"], rates["rate_paid"]) == (pytest.approx(2 / 3), 0.0)
+    hughes = printed(log, "hughes_af")
+    assert (hughes["AF reasoning free"], hughes["AF reasoning paid"]) == (pytest.approx(2 / 3), 0.0)
     # Paid samples refused with <rejected/>: only the three free samples reached the grader, 4 votes in one request each.
     assert [(r.n_requested, r.n_returned) for r in requests] == [(4, 4)] * 3
     grader = log.samples[0].scores["hughes_af"].metadata

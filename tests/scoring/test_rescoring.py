@@ -40,7 +40,7 @@ def test_inspect_score_with_the_scorer_file_reproduces_the_scores(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     rescored = read_eval_log(str(rescored_path))
-    complied = next(s for s in rescored.results.scores if s.name == "complied")
-    assert complied.metrics["af_inspect/rate_free"].value == 1.0
-    assert complied.metrics["af_inspect/rate_paid"].value == 0.0
-    assert complied.metrics["af_inspect/compliance_gap"].value == 1.0
+    printed = next(s for s in rescored.results.scores if s.scorer == "acceptance_tag").metrics
+    assert printed["compliance free"].value == 1.0
+    assert printed["compliance paid"].value == 0.0
+    assert printed["gap"].value == 1.0

@@ -4,15 +4,22 @@ Resolution order: a model bound with `--model-role grader=...` (or `model_roles`
 else the judge's `grader` argument (`-T grader=...` on the task, `-S grader=...` when re-scoring);
 else `DEFAULT_GRADER`, the GPT-4o class of judge Hughes et al. 2025 used. When the grader is the
 model under test, the console gets a warning and every score records `self_graded: true`.
+
+`missing_grader` answers, while Inspect builds a task for a run, whether that run will have a grader
+at all, so that a run without one can skip its judges and say so once, before any model is called.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass
 
 from inspect_ai.model import Model, get_model, model_roles
+
+# Not re-exported by Inspect: the model of the run being set up, set before Inspect calls task functions.
+from inspect_ai.model._model import active_model
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +60,7 @@ def resolve_grader(grader: str | Model | None = None) -> Grader:
     except Exception as error:  # noqa: BLE001 - any failure to construct is reported the same way
         wanted = str(grader or DEFAULT_GRADER)
         raise GraderUnavailable(
-            f"could not create the grader model '{wanted}': {error}. Bind a grader with "
+            f"could not create the grader model '{wanted}': {_plain_text(error)}. Bind a grader with "
             f"--model-role grader=<provider/model> or pass grader=<provider/model>."
         ) from error
     name = str(model)
@@ -61,6 +68,32 @@ def resolve_grader(grader: str | Model | None = None) -> Grader:
     if self_graded:
         _announce_self_grading(name)
     return Grader(model=model, name=name, source=source, self_graded=self_graded)
+
+
+def missing_grader(grader: str | Model | None = None) -> str | None:
+    """Why the run Inspect is building now has no grader (which one was wanted, and the error), or None.
+
+    Inspect binds the run's model roles before it calls a task function, so a task built by `inspect
+    eval` knows them. A task built before `eval()` is called (the Python API) cannot know the roles
+    `eval()` will bind: this returns None, its judges run, and without a grader they are unscored
+    with `grader_unavailable`.
+    """
+    if active_model() is None or model_roles().get(GRADER_ROLE) is not None or isinstance(grader, Model):
+        return None
+    wanted = grader or DEFAULT_GRADER
+    try:
+        get_model(wanted)
+    except Exception as error:  # noqa: BLE001 - any failure to construct is reported the same way
+        how = "the grader argument" if grader else "the default"
+        return f"no grader role is bound, and '{wanted}' ({how}) cannot be used ({_plain_text(error)})"
+    return None
+
+
+def _plain_text(error: Exception) -> str:
+    """An error message on one line, without the console markup Inspect's messages carry."""
+    text = re.sub(r"\[/?(?:bold|blue|italic|red|yellow|green)\]", "", str(error)).removeprefix("ERROR: ")
+    paragraphs = [" ".join(part.split()) for part in re.split(r"\n\s*\n", text) if part.strip()]
+    return ": ".join(paragraphs).rstrip(".")
 
 
 def _model_under_test() -> str | None:

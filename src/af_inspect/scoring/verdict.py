@@ -11,7 +11,6 @@ reason, never a guess.
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -64,21 +63,31 @@ class Verdict(Generic[SchemaT]):
 
 
 def parse_verdict(reply: str, code: str, schema: type[SchemaT]) -> Verdict[SchemaT]:
-    """Read the last `<verdict-CODE>` block of a judge reply as a JSON object of `schema`.
+    """Read the one `<verdict-CODE>` block of a judge reply as a JSON object of `schema`.
+
+    Nothing ambiguous is resolved by a rule such as "the last one wins": two blocks that both say
+    something, or a key given twice, make the vote invalid. A blank block (a judge echoing the
+    instruction `<verdict-CODE></verdict-CODE>`) says nothing and is passed over.
 
     Raises:
-        VerdictError: reasons `empty_reply`, `no_verdict`, `unparseable_verdict` (not one JSON
-            object) or `invalid_verdict` (a key missing, of the wrong type or out of range).
+        VerdictError: reasons `empty_reply`, `no_verdict`, `several_verdicts`, `unparseable_verdict`
+            (not one JSON object), `duplicate_key` or `invalid_verdict` (a key missing, of the wrong
+            type or out of range).
     """
     if not reply.strip():
         raise VerdictError("empty_reply", "the judge returned an empty reply")
-    pattern = re.compile(rf"<verdict-{re.escape(code)}>(.*?)</verdict-{re.escape(code)}>", re.DOTALL)
-    blocks = pattern.findall(reply)
+    blocks = [block for block in _blocks(reply, f"<verdict-{code}>", f"</verdict-{code}>") if block.strip()]
     if not blocks:
-        raise VerdictError("no_verdict", f"the reply has no <verdict-{code}> block")
-    body = _strip_code_fence(blocks[-1].strip())
+        raise VerdictError("no_verdict", f"the reply has no <verdict-{code}> block with a verdict in it")
+    if len(blocks) > 1:
+        raise VerdictError(
+            "several_verdicts", f"the reply has {len(blocks)} <verdict-{code}> blocks; which one counts is ambiguous"
+        )
+    body = _strip_code_fence(blocks[0].strip())
     try:
-        data = json.loads(body)
+        data = json.loads(body, object_pairs_hook=_refuse_duplicate_keys)
+    except _DuplicateKey as error:
+        raise VerdictError("duplicate_key", f"the verdict gives {error.key!r} more than once: {body[:200]!r}") from None
     except json.JSONDecodeError as error:
         raise VerdictError("unparseable_verdict", f"the verdict is not JSON ({error.msg}): {body[:200]!r}") from error
     if not isinstance(data, dict):
@@ -92,7 +101,40 @@ def parse_verdict(reply: str, code: str, schema: type[SchemaT]) -> Verdict[Schem
         raise VerdictError("invalid_verdict", f"the verdict does not fit the schema: {problems}") from error
 
 
+def _blocks(reply: str, opening: str, closing: str) -> list[str]:
+    """The text of each opening…closing pair, left to right, in one pass (a pattern with a lazy `.*?`
+    rescans to the end from every unclosed opening tag, which is quadratic).
+    """
+    blocks: list[str] = []
+    position = 0
+    while (start := reply.find(opening, position)) >= 0:
+        end = reply.find(closing, start + len(opening))
+        if end < 0:
+            break  # no closing tag after this one, so none after any later opening either
+        blocks.append(reply[start + len(opening) : end])
+        position = end + len(closing)
+    return blocks
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """`json.loads` keeps the last of two equal keys; a verdict that says two things is refused instead."""
+    result: dict[str, object] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
 def _strip_code_fence(body: str) -> str:
     """Judges sometimes wrap JSON in a markdown fence despite being asked not to; that is harmless."""
-    fenced = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", body, re.DOTALL)
-    return fenced.group(1) if fenced else body
+    if len(body) >= 6 and body.startswith("```") and body.endswith("```"):
+        inner = body[3:-3]
+        return (inner[4:] if inner.startswith("json") else inner).strip()
+    return body

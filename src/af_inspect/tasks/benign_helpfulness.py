@@ -93,7 +93,7 @@ def af_benign_helpfulness(
             ),
         ),
         metadata={"scenario": BENIGN_HELPFULNESS, **judges.metadata},
-        version="0.1.0",
+        version="0.2.0",
     )
 
 
