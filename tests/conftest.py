@@ -131,14 +131,20 @@ def log_dir(tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def no_model_roles_left_bound():
-    """Each test starts with no model role bound: Inspect's `eval_set()` leaves its roles bound after it
-    returns, so a later judge would otherwise silently use an earlier test's grader.
+def no_model_left_bound():
+    """Each test starts as a fresh process would: no model role bound and no active model. Inspect's
+    `eval()` and `eval_set()` leave both set after they return, so a later judge would otherwise use an
+    earlier test's grader, and a task built later would think Inspect is building it for a run.
     """
-    from inspect_ai.model._model import (
-        init_model_roles,  # inspect-evals-lint: ignore[private_api_imports] -- no public reset
+    from inspect_ai.model._model import (  # inspect-evals-lint: ignore[private_api_imports] -- no public reset
+        active_model_context_var,
+        init_model_roles,
     )
 
-    init_model_roles({})
+    def reset() -> None:
+        init_model_roles({})
+        active_model_context_var.set(None)
+
+    reset()
     yield
-    init_model_roles({})
+    reset()

@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from inspect_ai.model import Model, get_model, model_roles
 
 # Not re-exported by Inspect: the model of the run being set up, set before Inspect calls task functions.
-from inspect_ai.model._model import active_model
+from inspect_ai.model._model import (
+    active_model,  # inspect-evals-lint: ignore[private_api_imports] -- whether Inspect is building the task for a run; no public API  # noqa: E501
+)
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from af_inspect.scoring.judges import JUDGES
 from af_inspect.scoring.metrics import console_metrics
 
 # Not re-exported by Inspect: how `Task(metrics=...)` sets the metrics of one scorer instance.
-from inspect_ai._util.registry import RegistryInfo, registry_info, set_registry_info  # isort: skip
+from inspect_ai._util.registry import RegistryInfo, registry_info, set_registry_info  # isort: skip  # inspect-evals-lint: ignore[private_api_imports] -- how Task(metrics=...) sets one scorer's metrics; no public API  # noqa: E501
 
 logger = logging.getLogger(__name__)
 
