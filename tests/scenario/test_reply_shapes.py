@@ -16,7 +16,9 @@ from af_inspect.scoring.reply_tags import acceptance_match
 
 SHAPES = [
     json.loads(line)
-    for line in (Path(__file__).resolve().parents[1] / "fixtures" / "reply_shapes.jsonl").read_text("utf-8").splitlines()
+    for line in (Path(__file__).resolve().parents[1] / "fixtures" / "reply_shapes.jsonl")
+    .read_text("utf-8")
+    .splitlines()
     if line.strip()
 ]
 
